@@ -82,6 +82,7 @@ export type OpName =
   | "transpose"
   | "reshape"
   | "broadcastTo"
+  | "count"
   | "concatenate"
   | "index"
   | "slice"

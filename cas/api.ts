@@ -7,7 +7,7 @@ import { config, type DType, isDType, isFloat } from "./dtype.ts";
 import { array, NDArray, type NestedArray } from "./ndarray.ts";
 import { formatShape, type Shape, ShapeError } from "./shape.ts";
 import { Term } from "./term.ts";
-import { checkName } from "./shared.ts";
+import { checkName } from "./_identifier.ts";
 import type { BinaryOp, ReduceOp, UnaryOp } from "./ops/names.ts";
 
 /** Anything accepted where a term is expected: a term, a number or boolean, an `NDArray` or nested arrays. */
@@ -60,7 +60,9 @@ export function tensor(name: string, options: { dtype?: DType; shape: Shape }): 
   if (!isDType(dtype)) throw new TypeError(`tensor: unknown dtype ${JSON.stringify(dtype)}`);
   for (const d of options.shape) {
     if (d !== null && (!Number.isInteger(d) || d < 0)) {
-      throw new ShapeError(`tensor ${name}: sizes must be non-negative integers or null, got ${formatShape(options.shape)}`);
+      throw new ShapeError(
+        `tensor ${name}: sizes must be non-negative integers or null, got ${formatShape(options.shape)}`,
+      );
     }
   }
   return Term.make("var", [], { name: checkName(name), dtype, shape: [...options.shape] });
@@ -138,7 +140,9 @@ export function constant(value: TermLike, dtype?: DType): Term {
     return dtype && dtype !== value.dtype ? cast(value, dtype) : value;
   }
   if (value instanceof NDArray) return asTerm(dtype && dtype !== value.dtype ? value.astype(dtype) : value);
-  return Term.make("const", [], { value: array(value, { dtype: dtype ?? (typeof value === "boolean" ? "bool" : undefined) }) });
+  return Term.make("const", [], {
+    value: array(value, { dtype: dtype ?? (typeof value === "boolean" ? "bool" : undefined) }),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------- elementwise
@@ -348,7 +352,9 @@ export function dot(a: TermLike, b: TermLike): Term {
   if (ta.ndim === 0 || tb.ndim === 0) return mul(ta, tb);
   if (tb.ndim > 2) {
     throw new ShapeError(
-      `dot: a second argument with more than 2 dimensions (${formatShape(tb.shape)}) is not supported; use matmul`,
+      `dot: a second argument with more than 2 dimensions (${
+        formatShape(tb.shape)
+      }) is not supported; use matmul`,
     );
   }
   return matmul(ta, tb);
@@ -426,7 +432,9 @@ export function stack(xs: readonly TermLike[], axis = 0): Term {
   const terms = asTerms(xs);
   const rank = terms[0].ndim;
   const ax = axis < 0 ? axis + rank + 1 : axis;
-  if (ax < 0 || ax > rank) throw new ShapeError(`stack: axis ${axis} is out of range for arrays of rank ${rank}`);
+  if (ax < 0 || ax > rank) {
+    throw new ShapeError(`stack: axis ${axis} is out of range for arrays of rank ${rank}`);
+  }
   const expanded = terms.map((t) => expandDims(t, ax));
   return concatenate(expanded, ax);
 }

@@ -4,7 +4,15 @@
  * @module
  */
 
-import { allocate, config, type DataArray, type DType, dtypeOfData, type FloatDType, isDType } from "./dtype.ts";
+import {
+  allocate,
+  config,
+  type DataArray,
+  type DType,
+  dtypeOfData,
+  type FloatDType,
+  isDType,
+} from "./dtype.ts";
 import { formatShape, ShapeError, sizeOf, stridesOf } from "./shape.ts";
 
 /**
@@ -48,7 +56,9 @@ export class NDArray {
   constructor(data: DataArray, shape: readonly number[] = [data.length]) {
     if (!isDataArray(data)) {
       throw new TypeError(
-        `NDArray: data must be a Float32Array, Float64Array, Int32Array or Uint8Array, got ${describe(data)}` +
+        `NDArray: data must be a Float32Array, Float64Array, Int32Array or Uint8Array, got ${
+          describe(data)
+        }` +
           " (use array() for plain arrays)",
       );
     }
@@ -136,7 +146,9 @@ export class NDArray {
       const n = this.shape[axis];
       if (!Number.isInteger(index) || index < -n || index >= n) {
         throw new RangeError(
-          `get(): index ${index} is out of range for axis ${axis} of size ${n} (shape ${formatShape(this.shape)})`,
+          `get(): index ${index} is out of range for axis ${axis} of size ${n} (shape ${
+            formatShape(this.shape)
+          })`,
         );
       }
       offset += (index < 0 ? index + n : index) * strides[axis];
@@ -349,7 +361,9 @@ export function full(shape: number | readonly number[], value: number | boolean,
 export function arange(start: number, stop?: number, step = 1, dtype: DType = config.floatX): NDArray {
   if (stop === undefined) [start, stop] = [0, start];
   if (![start, stop, step].every(Number.isFinite) || step === 0) {
-    throw new RangeError(`arange(): start ${start}, stop ${stop} and step ${step} must be finite, step nonzero`);
+    throw new RangeError(
+      `arange(): start ${start}, stop ${stop} and step ${step} must be finite, step nonzero`,
+    );
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const values = new Float64Array(n);
@@ -367,12 +381,13 @@ export function arange(start: number, stop?: number, step = 1, dtype: DType = co
  * ```
  */
 export function linspace(start: number, stop: number, num: number, dtype: DType = config.floatX): NDArray {
-  if (!Number.isInteger(num) || num < 0) throw new RangeError(`linspace(): num ${num} must be an integer >= 0`);
+  if (!Number.isInteger(num) || num < 0) {
+    throw new RangeError(`linspace(): num ${num} must be an integer >= 0`);
+  }
   const values = new Float64Array(num);
-  const step = (stop - start) / (num - 1);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) values[i] = start + i * step;
-  if (num > 1) values[num - 1] = stop; // exact end point, whatever the rounding of the steps
-  if (num === 1) values[0] = start;
+  if (num > 1) values[num - 1] = stop; // the exact end point, whatever the rounding of the steps
   return new NDArray(convertData(values, dtype, "linspace()"), [num]);
 }
 
@@ -407,10 +422,14 @@ function describe(x: unknown): string {
 }
 
 function checkShape(op: string, shape: readonly number[]): void {
-  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of sizes, got ${describe(shape)}`);
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`${op}: shape must be an array of sizes, got ${describe(shape)}`);
+  }
   for (const d of shape) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new ShapeError(`${op}: shape ${formatShape(shape)} has size ${d}; sizes must be non-negative integers`);
+      throw new ShapeError(
+        `${op}: shape ${formatShape(shape)} has size ${d}; sizes must be non-negative integers`,
+      );
     }
   }
 }
@@ -572,7 +591,8 @@ function floatFormatter(values: readonly number[], dtype: FloatDType): (x: numbe
   let scientific = false;
   if (nonzero.length > 0) {
     const max = Math.max(...nonzero), min = Math.min(...nonzero);
-    scientific = max >= 1e8 || min < cast(1e-4) || cast(max / min) > 1000;
+    // Since NumPy 2.3 the upper cutoff follows the dtype's precision: 1e6 for float32, 1e8 for float64.
+    scientific = max >= (dtype === "float32" ? 1e6 : 1e8) || min < cast(1e-4) || cast(max / min) > 1000;
   }
   const sign = (v: number) => (v < 0 || Object.is(v, -0) ? "-" : "");
   let padLeft = 0, padRight = 0;
@@ -586,9 +606,12 @@ function floatFormatter(values: readonly number[], dtype: FloatDType): (x: numbe
     padLeft = Math.max(...finite.map((v) => sign(v).length + 1));
     padRight = expDigits + 2 + fracDigits;
     body = (v) => {
-      const p = roundSignificant(v, PRECISION + 1, dtype);
+      // Every value gets the same number of digits; NumPy's Dragon4 fills them with the exact value's digits
+      // (not zeros), which shows for float32 (0.3 -> 3.0000001e-01) and subnormals.
+      const p = v === 0 ? ZERO : roundExact(Math.abs(v), fracDigits + 1);
       const exp = (p.exponent < 0 ? "-" : "+") + String(Math.abs(p.exponent)).padStart(expDigits, "0");
-      return (sign(v) + p.digits[0]).padStart(padLeft) + "." + p.digits.slice(1).padEnd(fracDigits, "0") + "e" +
+      return (sign(v) + p.digits[0]).padStart(padLeft) + "." + p.digits.slice(1).padEnd(fracDigits, "0") +
+        "e" +
         exp;
     };
   } else {
@@ -657,20 +680,25 @@ function roundSignificant(v: number, significant: number, dtype: FloatDType): Di
 }
 
 function shortestDigits(abs: number, dtype: FloatDType): Digits {
-  if (dtype === "float32") {
-    // The fewest digits that round back to the same float32 (at most 9 are ever needed).
-    for (let n = 1; n < 9; n++) {
-      const s = abs.toExponential(n - 1);
-      if (Math.fround(Number(s)) === abs) return parseExponential(s);
-    }
-    return parseExponential(abs.toExponential(8));
+  if (dtype === "float64") return parseDecimal(String(abs)); // JS gives the shortest round-trip digits, ties to even
+  // The fewest digits that read back as the same float32 (9 always suffice), rounding the exact value ties to even
+  // as NumPy's Dragon4 does (toExponential would round 373.328125 up to 373.32813 instead of 373.32812).
+  const exact = exactDigits(abs);
+  for (let n = 1; n < 9; n++) {
+    const p = roundExactDigits(exact, n);
+    if (Math.fround(Number(`${p.digits[0]}.${p.digits.slice(1)}e${p.exponent}`)) === abs) return p;
   }
-  return parseExponential(abs.toExponential()); // JS gives the shortest round-trip digits of a float64
+  return roundExactDigits(exact, 9);
 }
 
-function parseExponential(s: string): Digits {
-  const [mantissa, exp] = s.split("e");
-  return { digits: mantissa.replace(".", "").replace(/0+$/, "") || "0", exponent: Number(exp) };
+/** Parses JS's decimal rendering of a positive number ("0.00123", "1.5e+21", "1e-7"). */
+function parseDecimal(s: string): Digits {
+  const [mantissa, exp = "0"] = s.split("e");
+  const [int, frac = ""] = mantissa.split(".");
+  const all = int + frac;
+  const lead = all.search(/[1-9]/);
+  if (lead < 0) return ZERO;
+  return { digits: all.slice(lead).replace(/0+$/, ""), exponent: Number(exp) + int.length - 1 - lead };
 }
 
 /**
@@ -678,10 +706,18 @@ function parseExponential(s: string): Digits {
  * even (NumPy's Dragon4 rounds the exact binary value; JS's toFixed would round ties up).
  */
 function roundDigits(p: Digits, significant: number, abs: number): Digits {
-  if (p.digits.length <= significant) return p;
-  const exact = exactDigits(abs);
+  return p.digits.length <= significant ? p : roundExact(abs, significant);
+}
+
+/** The exact value of `abs` rounded to `significant` digits, ties to even. */
+function roundExact(abs: number, significant: number): Digits {
+  return roundExactDigits(exactDigits(abs), significant);
+}
+
+function roundExactDigits(exact: Digits, significant: number): Digits {
   if (significant <= 0) {
-    const up = significant === 0 && (exact.digits[0] > "5" || (exact.digits[0] === "5" && exact.digits.length > 1));
+    const up = significant === 0 &&
+      (exact.digits[0] > "5" || (exact.digits[0] === "5" && exact.digits.length > 1));
     return up ? { digits: "1", exponent: exact.exponent + 1 } : ZERO;
   }
   if (exact.digits.length <= significant) return exact;

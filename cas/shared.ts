@@ -6,6 +6,7 @@
 import type { DType } from "./dtype.ts";
 import { array, NDArray, type NestedArray } from "./ndarray.ts";
 import { formatShape, ShapeError } from "./shape.ts";
+import { checkName } from "./_identifier.ts";
 import { type AnyAttrs, setSharedFactory, Term } from "./term.ts";
 import type { OpName } from "./ops/names.ts";
 import type { OpAttrs, SharedSlot, TermType } from "./ops/types.ts";
@@ -42,9 +43,13 @@ export class SharedVariable extends Term {
     const next = value instanceof NDArray
       ? (value.dtype === state.dtype ? value : value.astype(state.dtype))
       : array(value as NestedArray, { dtype: state.dtype, shape: state.value.shape });
-    if (next.shape.length !== state.value.shape.length || next.shape.some((d, i) => d !== state.value.shape[i])) {
+    if (
+      next.shape.length !== state.value.shape.length || next.shape.some((d, i) => d !== state.value.shape[i])
+    ) {
       throw new ShapeError(
-        `shared ${state.name}.set: expected shape ${formatShape(state.value.shape)}, got ${formatShape(next.shape)}`,
+        `shared ${state.name}.set: expected shape ${formatShape(state.value.shape)}, got ${
+          formatShape(next.shape)
+        }`,
       );
     }
     state.value = next;
@@ -83,7 +88,9 @@ setSharedFactory((op: OpName, args: readonly Term[], attrs: AnyAttrs, type: Term
  */
 export function shared(value: NDArray | NestedArray, name?: string, dtype?: DType): SharedVariable {
   const id = nextSlot++;
-  const initial = value instanceof NDArray ? (dtype && dtype !== value.dtype ? value.astype(dtype) : value) : array(value, { dtype });
+  const initial = value instanceof NDArray
+    ? (dtype && dtype !== value.dtype ? value.astype(dtype) : value)
+    : array(value, { dtype });
   const copy = new NDArray(initial.data.slice(), initial.shape);
   const state: SharedState = {
     id,
@@ -95,12 +102,3 @@ export function shared(value: NDArray | NestedArray, name?: string, dtype?: DTyp
   };
   return Term.make("shared", [], { slot: state }) as SharedVariable;
 }
-
-/** Names print as identifiers and are read back by the parser, so only identifier characters are allowed. */
-export function checkName(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new TypeError(`variable name ${JSON.stringify(name)} must be an identifier (letters, digits, _)`);
-  }
-  return name;
-}
-

@@ -96,14 +96,18 @@ export class Term implements TermType {
     const row = rowOf(op);
     const arity = row.arity;
     if (arity === "variadic" ? args.length === 0 : args.length !== arity) {
-      throw new TypeError(`${op}: expected ${arity === "variadic" ? "at least 1" : arity} argument(s), got ${args.length}`);
+      throw new TypeError(
+        `${op}: expected ${arity === "variadic" ? "at least 1" : arity} argument(s), got ${args.length}`,
+      );
     }
     const normalized = row.normalize ? row.normalize(args, attrs) : attrs;
     const key = `${op}(${args.map((a) => a.id).join(",")})${attrsKey(op, normalized)}`;
     const existing = interned.get(key)?.deref();
     if (existing) return existing;
     const type = row.infer(args, normalized);
-    const term = op === "shared" ? makeShared(op, args, normalized, type, key) : new Term(op, args, normalized, type, key);
+    const term = op === "shared"
+      ? makeShared(op, args, normalized, type, key)
+      : new Term(op, args, normalized, type, key);
     interned.set(key, new WeakRef(term));
     forget.register(term, key);
     return term;
@@ -270,15 +274,16 @@ export class Term implements TermType {
   }
 
   /** The mathjs-syntax text of this term (see `print.ts`); `T.parse` reads it back to an equal term. */
-  override toString(): string {
+  toString(): string {
     return printer(this);
   }
 }
 
 /** Hook that `shared.ts` fills in: shared variables are a subclass that holds a value. */
-let makeShared: (op: OpName, args: readonly Term[], attrs: AnyAttrs, type: TermType, key: string) => Term = () => {
-  throw new Error("shared: shared.ts is not loaded");
-};
+let makeShared: (op: OpName, args: readonly Term[], attrs: AnyAttrs, type: TermType, key: string) => Term =
+  () => {
+    throw new Error("shared: shared.ts is not loaded");
+  };
 
 /** Installs the constructor of shared-variable terms (called once by `shared.ts`). */
 export function setSharedFactory(factory: typeof makeShared): void {

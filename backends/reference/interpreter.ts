@@ -5,7 +5,7 @@
  * @module
  */
 import type { NDArray } from "../../cas/ndarray.ts";
-import { SharedVariable } from "../../cas/shared.ts";
+import type { SharedVariable } from "../../cas/shared.ts";
 import { type Term, topoSort } from "../../cas/term.ts";
 import { rowOf } from "../../cas/ops/table.ts";
 import type { OpAttrs } from "../../cas/ops/types.ts";

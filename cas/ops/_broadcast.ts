@@ -8,7 +8,11 @@ import { formatShape, type Shape, ShapeError, sizeOf } from "../shape.ts";
 import { NDArray } from "../ndarray.ts";
 
 /** The call-time broadcast shape of `arrays`, checked against their static shapes. */
-export function runtimeBroadcast(op: string, arrays: readonly NDArray[], staticShapes?: readonly Shape[]): number[] {
+export function runtimeBroadcast(
+  op: string,
+  arrays: readonly NDArray[],
+  staticShapes?: readonly Shape[],
+): number[] {
   const rank = Math.max(0, ...arrays.map((a) => a.shape.length));
   const out = new Array<number>(rank).fill(1);
   for (let axis = 0; axis < rank; axis++) {
@@ -31,7 +35,9 @@ export function runtimeBroadcast(op: string, arrays: readonly NDArray[], staticS
         const axis = j + rank - a.shape.length;
         if (d === 1 && out[axis] !== 1 && s[j] !== 1) {
           throw new ShapeError(
-            `${op}: argument ${i} has size 1 at axis ${j} but its declared shape ${formatShape(s)} does not ` +
+            `${op}: argument ${i} has size 1 at axis ${j} but its declared shape ${
+              formatShape(s)
+            } does not ` +
               `make that axis broadcastable; declare the size as 1 to broadcast it`,
           );
         }

@@ -46,7 +46,8 @@ function elementwiseRow<K extends UnaryOp | BinaryOp>(
       dtype: resultDType(op, rule, args.map((a) => a.dtype)),
       shape: broadcastShapes(op, args.map((a) => a.shape)),
     }),
-    evaluate: (args, _attrs, type, argTypes) => mapBroadcast(op, args, type.dtype, f, argTypes.map((t) => t.shape)),
+    evaluate: (args, _attrs, type, argTypes) =>
+      mapBroadcast(op, args, type.dtype, f, argTypes.map((t) => t.shape)),
     print,
   };
 }
@@ -77,7 +78,11 @@ const trueDiv = (a: number, b: number) => a / b;
 
 /** The unary elementwise rows. */
 export const UNARY_ROWS: { readonly [K in UnaryOp]: OpRow<K> } = {
-  neg: elementwiseRow("neg", 1, "numeric", (x) => -x, { kind: "prefix", symbol: "-", precedence: PRECEDENCE.unary }),
+  neg: elementwiseRow("neg", 1, "numeric", (x) => -x, {
+    kind: "prefix",
+    symbol: "-",
+    precedence: PRECEDENCE.unary,
+  }),
   exp: unary("exp", "float", Math.exp),
   log: unary("log", "float", Math.log),
   log1p: unary("log1p", "float", Math.log1p),
@@ -139,9 +144,14 @@ export const WHERE_ROW: OpRow<"where"> = {
   arity: 3,
   infer: ([c, a, b]) => {
     if (c.dtype !== "bool") {
-      throw new ShapeError(`where: the condition must have dtype bool, got ${c.dtype}; compare it first (e.g. gt(x, 0))`);
+      throw new ShapeError(
+        `where: the condition must have dtype bool, got ${c.dtype}; compare it first (e.g. gt(x, 0))`,
+      );
     }
-    return { dtype: promoteTypes(a.dtype, b.dtype), shape: broadcastShapes("where", [c.shape, a.shape, b.shape]) };
+    return {
+      dtype: promoteTypes(a.dtype, b.dtype),
+      shape: broadcastShapes("where", [c.shape, a.shape, b.shape]),
+    };
   },
   evaluate: (args, _attrs, type, argTypes) =>
     mapBroadcast("where", args, type.dtype, (c, a, b) => (c ? a : b), argTypes.map((t) => t.shape)),
@@ -162,4 +172,3 @@ export const CAST_ROW: OpRow<"cast"> = {
     ),
   print: call("cast"),
 };
-

@@ -12,7 +12,9 @@ import type { OpRow } from "./types.ts";
 /** The result shape of `matmul(a, b)`, or an error naming both shapes and the inner sizes. */
 export function matmulShape(a: Shape, b: Shape): (number | null)[] {
   if (a.length === 0 || b.length === 0) {
-    throw new ShapeError(`matmul: arguments must have at least 1 dimension, got ${formatShape(a)} and ${formatShape(b)}`);
+    throw new ShapeError(
+      `matmul: arguments must have at least 1 dimension, got ${formatShape(a)} and ${formatShape(b)}`,
+    );
   }
   const a2 = a.length === 1 ? [1, a[0]] : a;
   const b2 = b.length === 1 ? [b[0], 1] : b;
@@ -47,7 +49,8 @@ export const MATMUL_ROW: OpRow<"matmul"> = {
     }
     const batch = broadcastShapes("matmul", [as.slice(0, -2), bs.slice(0, -2)]) as number[];
     const batchCount = sizeOf(batch);
-    const aBatch = broadcastStrides(as.slice(0, -2), batch), bBatch = broadcastStrides(bs.slice(0, -2), batch);
+    const aBatch = broadcastStrides(as.slice(0, -2), batch),
+      bBatch = broadcastStrides(bs.slice(0, -2), batch);
     const out = allocate(type.dtype, batchCount * m * n);
     const index = new Array<number>(batch.length).fill(0);
     for (let t = 0; t < batchCount; t++) {

@@ -16,11 +16,16 @@ function softmaxRow<K extends "softmax" | "logSoftmax">(op: K, log: boolean): Op
     normalize: ([x], { axis }) => ({ axis: normalizeAxis(op, axis, x.shape.length) }),
     infer: ([x]: readonly TermType[]) => ({ dtype: floatTypeOf(x.dtype), shape: x.shape }),
     evaluate: ([x], { axis }, type) => {
-      const attrs = { axes: [axis], keepdims: true };
-      const lse = REDUCE_ROWS.logsumexp.evaluate([x], attrs, { dtype: "float64", shape: [] }, [type]);
-      // x − logsumexp(x) is log-softmax with no overflow; softmax is its exponential
-      const f = log ? (v: number, l: number) => v - l : (v: number, l: number) => Math.exp(v - l);
-      return mapBroadcast(op, [x, lse], type.dtype, f);
+      // shift by the row maximum (exact), then exp: no overflow, and no rounding of a large logsumexp leaks in
+      const keep = { axes: [axis], keepdims: true };
+      const f64 = { dtype: "float64" as const, shape: [] };
+      const m = REDUCE_ROWS.max.evaluate([x], keep, f64, [type]);
+      const shifted = mapBroadcast(op, [x, m], "float64", (v, mx) => (Number.isFinite(mx) ? v - mx : v));
+      const e = mapBroadcast(op, [shifted], "float64", Math.exp);
+      const s = REDUCE_ROWS.sum.evaluate([e], keep, f64, [type]);
+      return log
+        ? mapBroadcast(op, [shifted, s], type.dtype, (v, t) => v - Math.log(t))
+        : mapBroadcast(op, [e, s], type.dtype, (v, t) => v / t);
     },
     print: { kind: "call", name: op },
   };

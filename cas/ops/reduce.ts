@@ -37,7 +37,11 @@ export function reducedShape(shape: Shape, axes: readonly number[], keepdims: bo
  * Visits the input in order, handing each element with the flat index of its output cell. Accumulation is in
  * float64 (`Float64Array` scratch), whatever the dtype, then rounded once on store.
  */
-function forEachCell(x: NDArray, axes: readonly number[], visit: (outIndex: number, value: number) => void): void {
+function forEachCell(
+  x: NDArray,
+  axes: readonly number[],
+  visit: (outIndex: number, value: number) => void,
+): void {
   const shape = x.shape;
   const rank = shape.length;
   const kept = shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -104,11 +108,21 @@ function logsumexpEval(x: NDArray, attrs: ReduceAttrs, dtype: DType): NDArray {
 
 type Evaluator = (x: NDArray, attrs: ReduceAttrs, dtype: DType) => NDArray;
 
-function reduceRow<K extends ReduceOp>(op: K, resultDType: (d: DType) => DType, evaluate: Evaluator): OpRow<K> {
+function reduceRow<K extends ReduceOp>(
+  op: K,
+  resultDType: (d: DType) => DType,
+  evaluate: Evaluator,
+): OpRow<K> {
   return {
     arity: 1,
-    normalize: ([x], attrs) => ({ axes: normalizeAxes(op, attrs.axes, x.shape.length), keepdims: attrs.keepdims }),
-    infer: ([x], attrs) => ({ dtype: resultDType(x.dtype), shape: reducedShape(x.shape, attrs.axes, attrs.keepdims) }),
+    normalize: ([x], attrs) => ({
+      axes: normalizeAxes(op, attrs.axes, x.shape.length),
+      keepdims: attrs.keepdims,
+    }),
+    infer: ([x], attrs) => ({
+      dtype: resultDType(x.dtype),
+      shape: reducedShape(x.shape, attrs.axes, attrs.keepdims),
+    }),
     evaluate: ([x], attrs, type) => evaluate(x, attrs, type.dtype),
     print: { kind: "call", name: op },
   };

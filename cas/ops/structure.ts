@@ -10,7 +10,12 @@ import { broadcastStrides } from "./_broadcast.ts";
 import type { OpRow, TermType } from "./types.ts";
 
 /** Copies `x` read through `strides` (per output axis, in elements of `x.data`) into a new array of `shape`. */
-export function stridedCopy(x: NDArray, shape: readonly number[], strides: readonly number[], offset = 0): NDArray {
+export function stridedCopy(
+  x: NDArray,
+  shape: readonly number[],
+  strides: readonly number[],
+  offset = 0,
+): NDArray {
   const n = sizeOf(shape);
   const out = allocate(x.dtype, n);
   const rank = shape.length;
@@ -32,7 +37,9 @@ export function stridedCopy(x: NDArray, shape: readonly number[], strides: reado
 /** Checks that `perm` is a permutation of `0..rank-1`. */
 function checkPerm(perm: readonly number[], rank: number): void {
   const seen = new Set(perm);
-  if (perm.length !== rank || seen.size !== rank || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= rank)) {
+  if (
+    perm.length !== rank || seen.size !== rank || perm.some((p) => !Number.isInteger(p) || p < 0 || p >= rank)
+  ) {
     throw new ShapeError(`transpose: [${perm.join(", ")}] is not a permutation of the ${rank} axes`);
   }
 }
@@ -58,7 +65,9 @@ export function resolveReshape(target: readonly number[], size: number, from: Sh
   const out = target.map((d) => (d === -1 ? size / known : d));
   if (out.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(out) !== size) {
     throw new ShapeError(
-      `reshape: cannot reshape an array of shape ${formatShape(from)} (${size} elements) into [${target.join(",")}]`,
+      `reshape: cannot reshape an array of shape ${formatShape(from)} (${size} elements) into [${
+        target.join(",")
+      }]`,
     );
   }
   return out;
@@ -72,7 +81,9 @@ export const RESHAPE_ROW: OpRow<"reshape"> = {
       throw new ShapeError(`reshape: at most one size may be -1, got [${attrs.shape.join(",")}]`);
     }
     if (attrs.shape.some((d) => !Number.isInteger(d) || d < -1)) {
-      throw new ShapeError(`reshape: sizes must be non-negative integers or -1, got [${attrs.shape.join(",")}]`);
+      throw new ShapeError(
+        `reshape: sizes must be non-negative integers or -1, got [${attrs.shape.join(",")}]`,
+      );
     }
     const known = x.shape.every((d) => d !== null);
     return known ? { shape: resolveReshape(attrs.shape, sizeOf(x.shape as number[]), x.shape) } : attrs;
@@ -96,14 +107,16 @@ export const BROADCAST_TO_ROW: OpRow<"broadcastTo"> = {
     const offset = shape.length - x.shape.length;
     const ok = offset >= 0 && x.shape.every((d, i) => d === 1 || d === shape[i + offset]);
     if (!ok || (args.length === 1 && shape.some((d) => d === null))) {
-      throw new ShapeError(`broadcastTo: cannot broadcast shape ${formatShape(x.shape)} to ${formatShape(shape)}`);
+      throw new ShapeError(
+        `broadcastTo: cannot broadcast shape ${formatShape(x.shape)} to ${formatShape(shape)}`,
+      );
     }
     return { dtype: x.dtype, shape };
   },
-  evaluate: (args) => {
+  evaluate: (args, attrs) => {
     const x = args[0];
-    const shape = args.length === 2 ? args[1].shape : undefined;
-    const target = shape ?? [];
+    // the two-argument form takes its target from the second argument's call-time shape
+    const target = args.length === 2 ? args[1].shape : (attrs.shape as readonly number[]);
     return stridedCopy(x, target, broadcastStrides(x.shape, target));
   },
   print: { kind: "call", name: "broadcastTo" },
@@ -167,7 +180,9 @@ export const INDEX_ROW: OpRow<"index"> = {
     const n = leadingSize("index", x);
     if (!Number.isInteger(index)) throw new ShapeError(`index: ${index} is not an integer`);
     if (n !== null && (index < -n || index >= n)) {
-      throw new ShapeError(`index: ${index} is out of range for leading size ${n} (shape ${formatShape(x.shape)})`);
+      throw new ShapeError(
+        `index: ${index} is out of range for leading size ${n} (shape ${formatShape(x.shape)})`,
+      );
     }
     return { index: n !== null && index < 0 ? index + n : index };
   },

@@ -8,7 +8,14 @@ import { CONST_ROW, SHARED_ROW, VAR_ROW } from "./leaves.ts";
 import { MATMUL_ROW } from "./linalg.ts";
 import { LOG_SOFTMAX_ROW, SOFTMAX_ROW, STOP_GRADIENT_ROW } from "./nn.ts";
 import { COUNT_ROW, REDUCE_ROWS } from "./reduce.ts";
-import { BROADCAST_TO_ROW, CONCATENATE_ROW, INDEX_ROW, RESHAPE_ROW, SLICE_ROW, TRANSPOSE_ROW } from "./structure.ts";
+import {
+  BROADCAST_TO_ROW,
+  CONCATENATE_ROW,
+  INDEX_ROW,
+  RESHAPE_ROW,
+  SLICE_ROW,
+  TRANSPOSE_ROW,
+} from "./structure.ts";
 import type { OpName } from "./names.ts";
 import type { OpRow, OpTable } from "./types.ts";
 

@@ -55,7 +55,12 @@ export type OpAttrs =
 
 /** How a term of an op prints in mathjs syntax. */
 export type PrintRule =
-  | { readonly kind: "infix"; readonly symbol: string; readonly precedence: number; readonly rightAssoc?: boolean }
+  | {
+    readonly kind: "infix";
+    readonly symbol: string;
+    readonly precedence: number;
+    readonly rightAssoc?: boolean;
+  }
   | { readonly kind: "prefix"; readonly symbol: string; readonly precedence: number }
   | { readonly kind: "call"; readonly name: string }
   | { readonly kind: "leaf" };

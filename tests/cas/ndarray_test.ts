@@ -194,7 +194,7 @@ Deno.test("linspace() includes both ends exactly", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Printing: goldens are NumPy 2.4's `str()` of the same arrays.
+// Printing: goldens are NumPy 2.4's `str()` of the same arrays (checked with python3).
 
 const f64 = (data: NestedArray64) => array(data, { dtype: "float64" });
 type NestedArray64 = number | NestedArray64[];
@@ -226,6 +226,8 @@ Deno.test("toString() switches to scientific notation on NumPy's conditions", ()
   assert.equal(f64([1e300, -1e-300]).toString(), "[ 1.e+300 -1.e-300]");
   assert.equal(f64([99999999]).toString(), "[99999999.]");
   assert.equal(f64([1e8, 1]).toString(), "[1.e+08 1.e+00]");
+  assert.equal(array([999999, 1000], { dtype: "float32" }).toString(), "[999999.   1000.]");
+  assert.equal(array([1e6], { dtype: "float32" }).toString(), "[1.e+06]"); // NumPy >= 2.3: float32 cutoff 1e6
   // float32 compares in float32 (NumPy 2's NEP 50): 1e-4 alone stays positional, the ratio 0.1/1e-4 exceeds 1000
   assert.equal(array([1e-4], { dtype: "float32" }).toString(), "[0.0001]");
   assert.equal(array([1e-4, 0.1], { dtype: "float32" }).toString(), "[1.e-04 1.e-01]");

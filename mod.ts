@@ -1,0 +1,50 @@
+/**
+ * theano-ts: define, optimize, differentiate and run array math in TypeScript — Theano, rebuilt for Deno.
+ *
+ * Write math on symbolic arrays, take symbolic gradients, let the equality-saturation optimizer find stable and
+ * fast forms, and compile to the CPU (JavaScript + WebAssembly) or WebGPU.
+ *
+ * @example
+ * ```ts
+ * import * as T from "./mod.ts";
+ * const x = T.vector("x");
+ * const y = T.log(T.add(1, T.exp(x)));
+ * String(T.simplify(y)); // "softplus(x)"
+ * const f = T.compile([x], [y, T.grad(T.sum(y), x)]);
+ * const [value, slope] = await f([0, 1000]);
+ * ```
+ * @module
+ */
+import "./cas/print.ts";
+
+export { config, type DType, type FloatDType } from "./cas/dtype.ts";
+export { type ConcreteShape, type Shape, ShapeError } from "./cas/shape.ts";
+export {
+  arange,
+  array,
+  type ArrayOptions,
+  eye,
+  full,
+  linspace,
+  NDArray,
+  type NestedArray,
+  ones,
+  zeros,
+} from "./cas/ndarray.ts";
+export { decodeNpy, encodeNpy, load, save } from "./cas/npy.ts";
+export { RandomState, randomState } from "./cas/random.ts";
+export { Term, Term as Expr } from "./cas/term.ts";
+export { shared, SharedVariable } from "./cas/shared.ts";
+export * from "./cas/api.ts";
+export { print } from "./cas/print.ts";
+export { parse, ParseError } from "./cas/parse.ts";
+export { explain, simplify } from "./rewrite/simplify.ts";
+export { grad, hessian, jacobian, jvp, vjp } from "./autodiff/grad.ts";
+export {
+  compile,
+  type CompiledFunction,
+  type CompileOptions,
+  type InputValue,
+  registerBackend,
+} from "./backends/compile.ts";
+export type { Backend, BackendName, Executable, GraphPlan } from "./backends/backend.ts";

@@ -48,3 +48,4 @@ export {
   registerBackend,
 } from "./backends/compile.ts";
 export type { Backend, BackendName, Executable, GraphPlan } from "./backends/backend.ts";
+export { type DotOptions, toDot, toSvg } from "./cas/dot.ts";

@@ -525,9 +525,9 @@ function formatArray(a: NDArray): string {
   // The indices shown along an axis; null marks the "..." of a summarised axis.
   const shown = (axis: number): (number | null)[] => {
     const n = a.shape[axis];
-    const all = Array.from({ length: n }, (_, i) => i);
-    if (!summarize || n <= 2 * EDGE_ITEMS) return all;
-    return [...all.slice(0, EDGE_ITEMS), null, ...all.slice(n - EDGE_ITEMS)];
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    if (!summarize || n <= 2 * EDGE_ITEMS) return range(0, n);
+    return [...range(0, EDGE_ITEMS), null, ...range(n - EDGE_ITEMS, n)];
   };
   // Column widths come from the elements actually printed, as in NumPy.
   const visible: number[] = [];
@@ -569,7 +569,7 @@ function elementFormatter(values: readonly number[], dtype: DType): (x: number) 
     return (x) => (x ? " True" : "False"); // NumPy pads True even in an all-true array
   }
   if (dtype === "int32") {
-    const width = Math.max(...values.map((v) => String(v).length));
+    const width = maxOf(values.map((v) => String(v).length));
     return (x) => String(x).padStart(width);
   }
   return floatFormatter(values, dtype);
@@ -590,7 +590,7 @@ function floatFormatter(values: readonly number[], dtype: FloatDType): (x: numbe
   const cast = dtype === "float32" ? Math.fround : (v: number) => v;
   let scientific = false;
   if (nonzero.length > 0) {
-    const max = Math.max(...nonzero), min = Math.min(...nonzero);
+    const max = maxOf(nonzero), min = -maxOf(nonzero.map((v) => -v));
     // Since NumPy 2.3 the upper cutoff follows the dtype's precision: 1e6 for float32, 1e8 for float64.
     scientific = max >= (dtype === "float32" ? 1e6 : 1e8) || min < cast(1e-4) || cast(max / min) > 1000;
   }
@@ -601,9 +601,9 @@ function floatFormatter(values: readonly number[], dtype: FloatDType): (x: numbe
     body = () => "";
   } else if (scientific) {
     const parts = finite.map((v) => roundSignificant(v, PRECISION + 1, dtype));
-    const fracDigits = Math.max(...parts.map((p) => p.digits.length - 1));
-    const expDigits = Math.max(2, ...parts.map((p) => String(Math.abs(p.exponent)).length));
-    padLeft = Math.max(...finite.map((v) => sign(v).length + 1));
+    const fracDigits = maxOf(parts.map((p) => p.digits.length - 1));
+    const expDigits = Math.max(2, maxOf(parts.map((p) => String(Math.abs(p.exponent)).length)));
+    padLeft = maxOf(finite.map((v) => sign(v).length + 1));
     padRight = expDigits + 2 + fracDigits;
     body = (v) => {
       // Every value gets the same number of digits; NumPy's Dragon4 fills them with the exact value's digits
@@ -620,8 +620,8 @@ function floatFormatter(values: readonly number[], dtype: FloatDType): (x: numbe
       return [sign(v) + int, frac];
     };
     const parts = finite.map(positional);
-    padLeft = Math.max(...parts.map(([int]) => int.length));
-    padRight = Math.max(...parts.map(([, frac]) => frac.length));
+    padLeft = maxOf(parts.map(([int]) => int.length));
+    padRight = maxOf(parts.map(([, frac]) => frac.length));
     body = (v) => {
       const [int, frac] = positional(v);
       return int.padStart(padLeft) + "." + frac.padEnd(padRight);
@@ -633,6 +633,13 @@ function floatFormatter(values: readonly number[], dtype: FloatDType): (x: numbe
   }
   const width = padLeft + padRight + 1;
   return (v) => (Number.isFinite(v) ? body(v) : nonFinite(v).padStart(width));
+}
+
+/** The largest of many numbers (spreading a summarised high-rank array's elements into Math.max could overflow). */
+function maxOf(xs: readonly number[]): number {
+  let max = -Infinity;
+  for (const x of xs) if (x > max) max = x;
+  return max;
 }
 
 function nonFinite(v: number): string {

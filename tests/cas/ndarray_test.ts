@@ -22,10 +22,16 @@ Deno.test("NDArray wraps a typed array with a frozen shape and the dtype of its 
 });
 
 Deno.test("NDArray rejects shapes that do not match the data, and non-typed-array data", () => {
-  assert.throws(() => new NDArray(new Float32Array(5), [2, 3]), /shape \[2,3\] holds 6 elements but data has 5/);
+  assert.throws(
+    () => new NDArray(new Float32Array(5), [2, 3]),
+    /shape \[2,3\] holds 6 elements but data has 5/,
+  );
   assert.throws(() => new NDArray(new Float32Array(0), [-1, 0]), /size -1/);
   assert.throws(() => new NDArray(new Float32Array(2), [2.5]), ShapeError);
-  assert.throws(() => new NDArray([1, 2] as unknown as Float32Array, [2]), /data must be a Float32Array.*got Array/);
+  assert.throws(
+    () => new NDArray([1, 2] as unknown as Float32Array, [2]),
+    /data must be a Float32Array.*got Array/,
+  );
 });
 
 Deno.test("array() of a number is 0-d floatX, of a boolean 0-d bool", () => {
@@ -80,7 +86,10 @@ Deno.test("array() rounds values to the dtype", () => {
   assert.equal(array([0.1], { dtype: "float32" }).data[0], Math.fround(0.1));
   assert.deepEqual(array([2.9, -2.9, 0.5], { dtype: "int32" }).toArray(), [2, -2, 0]);
   assert.deepEqual(array([0, -0.5, NaN, 3], { dtype: "bool" }).toArray(), [false, true, true, true]);
-  assert.throws(() => array([2 ** 31], { dtype: "int32" }), /value 2147483648 at flat index 0 cannot be stored/);
+  assert.throws(
+    () => array([2 ** 31], { dtype: "int32" }),
+    /value 2147483648 at flat index 0 cannot be stored/,
+  );
   assert.throws(() => array([1, NaN], { dtype: "int32" }), /value NaN at flat index 1/);
   assert.deepEqual(array([-(2 ** 31), 2 ** 31 - 1], { dtype: "int32" }).toArray(), [-(2 ** 31), 2 ** 31 - 1]);
 });
@@ -300,7 +309,11 @@ function numpyAvailable(): boolean {
 }
 
 const hasNumpy = numpyAvailable();
-if (!hasNumpy) console.warn("NOTICE: python3 with numpy not found: the live NumPy printing comparison is skipped");
+if (!hasNumpy) {
+  console.warn(
+    "NOTICE: python3 with numpy not available (or no --allow-run): the live NumPy printing comparison is skipped",
+  );
+}
 
 /** NumPy's str() of each array, computed by one python3 process. */
 async function numpyStrings(arrays: NDArray[]): Promise<string[]> {
@@ -313,7 +326,8 @@ for c in json.load(sys.stdin):
     values = [float(v) for v in c["data"]]
     out.append(str(np.array(values).astype(c["dtype"]).reshape(c["shape"])))
 print(json.dumps(out))`;
-  const child = new Deno.Command("python3", { args: ["-c", script], stdin: "piped", stdout: "piped" }).spawn();
+  const child = new Deno.Command("python3", { args: ["-c", script], stdin: "piped", stdout: "piped" })
+    .spawn();
   const writer = child.stdin.getWriter();
   await writer.write(new TextEncoder().encode(JSON.stringify(cases)));
   await writer.close();
@@ -341,7 +355,9 @@ const randomArray: fc.Arbitrary<NDArray> = fc.record({
 }).map(({ dtype, shape, scale, seed }) => {
   const n = sizeOf(shape);
   const values = Array.from({ length: n }, (_, i) => seed[i % seed.length] * (i % 3 === 0 ? scale : 1));
-  if (dtype === "int32") return array(values.map((v) => (Number.isFinite(v) ? v % 2 ** 31 : 7)), { dtype, shape });
+  if (dtype === "int32") {
+    return array(values.map((v) => (Number.isFinite(v) ? v % 2 ** 31 : 7)), { dtype, shape });
+  }
   return array(values, { dtype, shape });
 });
 
@@ -352,7 +368,11 @@ Deno.test({
     const arrays = fc.sample(randomArray, { numRuns: 400, seed: 20261 });
     const expected = await numpyStrings(arrays);
     arrays.forEach((a, i) => {
-      assert.equal(a.toString(), expected[i], `dtype ${a.dtype}, shape [${a.shape}], data ${a.data.slice(0, 8)}`);
+      assert.equal(
+        a.toString(),
+        expected[i],
+        `dtype ${a.dtype}, shape [${a.shape}], data ${a.data.slice(0, 8)}`,
+      );
     });
   },
 });

@@ -56,9 +56,13 @@ export const Op = {
   i32_shl: 0x74,
   i32_shr_s: 0x75,
   i32_shr_u: 0x76,
+  f32_add: 0x92,
+  f32_mul: 0x94,
+  f32_max: 0x97,
   f64_add: 0xa0,
   f64_sub: 0xa1,
   f64_mul: 0xa2,
+  f64_max: 0xa5,
   f32_demote_f64: 0xb6,
   f64_promote_f32: 0xbb,
 } as const;

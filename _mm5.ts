@@ -1,0 +1,24 @@
+import { WasmArena } from "./backends/cpu/wasm/memory.ts";
+import { buildMatmulModule } from "./backends/cpu/wasm/matmul_codegen.ts";
+const arena = new WasmArena();
+const mod = buildMatmulModule({ precision: "f64", mr: 6, nv: 2, unroll: 4, fma: true });
+const ex = new WebAssembly.Instance(mod, { env: { memory: arena.memory } }).exports as any;
+const m = 8, k = 3, n = 5;
+const a = arena.alloc(m * k * 8), pa = arena.alloc(12 * k * 8);
+arena.f64View(pa, 12 * k).fill(99);
+const av = arena.f64View(a, m * k); for (let i = 0; i < m * k; i++) av[i] = i + 1;
+ex.packA(pa, a, k * 8, 8, m, k);
+console.log(Array.from(arena.f64View(pa, 12 * k)).join(" "));
+const b = arena.alloc(k * n * 8), pb = arena.alloc(8 * k * 8);
+arena.f64View(pb, 8 * k).fill(99);
+const bv = arena.f64View(b, k * n); for (let i = 0; i < k * n; i++) bv[i] = i + 1;
+ex.packB(pb, b, 8, n * 8, n, k);
+console.log(Array.from(arena.f64View(pb, 8 * k)).join(" "));
+const c = arena.alloc(m * n * 8), scratch = arena.alloc(6 * 4 * 8);
+const ref: number[] = [];
+for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) { let s = 0; for (let p = 0; p < k; p++) s += av[i * k + p] * bv[p * n + j]; ref.push(s); }
+ex.macro(pa, pb, c, n * 8, m, n, k, 0, 0, scratch);
+console.log(Array.from(arena.f64View(c, m * n)).map((x, i) => x - ref[i]).join(" "));
+ex.macro(pa, pb, c, n * 8, m, n, k, 1, 0, scratch);
+console.log(Array.from(arena.f64View(c, m * n)).map((x, i) => x - 2 * ref[i]).join(" "));
+console.log(Array.from(arena.f64View(scratch, 24)).join(" "));

@@ -1,0 +1,321 @@
+/**
+ * Generates the WebAssembly of the blocked matrix product: packing of A and B into micro-panels and the macro
+ * kernel that runs an `MR × NR` register-blocked micro-kernel over them (accumulators live in v128 locals).
+ * The JS driver in `matmul.ts` chooses the cache blocks and calls these functions.
+ * @module
+ */
+import { type FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
+import { Op, Simd, ValType } from "./opcodes.ts";
+
+const { i32, v128 } = ValType;
+
+/** What one generated matmul module computes with: element type and register-blocking shape. */
+export interface MatmulShape {
+  readonly precision: "f32" | "f64";
+  /** Rows of C a micro-kernel computes. */
+  readonly mr: number;
+  /** Vectors of C a micro-kernel computes per row (columns = `nv × lanes`). */
+  readonly nv: number;
+  /** Steps of the k loop emitted per iteration. */
+  readonly unroll: number;
+  /** Use `relaxed_madd` (fused on CPUs with FMA) instead of a multiply and an add. */
+  readonly fma: boolean;
+}
+
+/** Epilogue flags passed to the macro kernel. */
+export const MatmulFlags = { accumulate: 1, bias: 2, relu: 4 } as const;
+
+/** Element size, lanes and the opcodes that differ between float32 and float64. */
+function precisionOps(precision: "f32" | "f64") {
+  return precision === "f32"
+    ? {
+      bytes: 4,
+      lanes: 4,
+      splat: Simd.v128_load32_splat,
+      add: Simd.f32x4_add,
+      mul: Simd.f32x4_mul,
+      max: Simd.f32x4_max,
+      madd: Simd.f32x4_relaxed_madd,
+      load: Op.f32_load,
+      store: Op.f32_store,
+      scalarAdd: Op.f32_add,
+      scalarMax: Op.f32_max,
+      alignLog2: 2,
+    }
+    : {
+      bytes: 8,
+      lanes: 2,
+      splat: Simd.v128_load64_splat,
+      add: Simd.f64x2_add,
+      mul: Simd.f64x2_mul,
+      max: Simd.f64x2_max,
+      madd: Simd.f64x2_relaxed_madd,
+      load: Op.f64_load,
+      store: Op.f64_store,
+      scalarAdd: Op.f64_add,
+      scalarMax: Op.f64_max,
+      alignLog2: 3,
+    };
+}
+
+/** `for (counter = 0; counter < limit; counter += step) body()`, with `limit` a local. */
+function forLoop(fn: FunctionBuilder, counter: number, limit: number, step: number, body: () => void): void {
+  fn.i32Const(0).set(counter);
+  fn.block().loop();
+  fn.get(counter).get(limit).op(Op.i32_ge_s).brIf(1);
+  body();
+  fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
+  fn.end().end();
+}
+
+/** `local += delta` where delta is a constant or another local. */
+function addTo(fn: FunctionBuilder, local: number, delta: { const: number } | { local: number }): void {
+  fn.get(local);
+  if ("const" in delta) fn.i32Const(delta.const);
+  else fn.get(delta.local);
+  fn.op(Op.i32_add).set(local);
+}
+
+/**
+ * `pack(dst, src, strideOuter, strideDepth, nOuter, depth)`: copies the `nOuter × depth` block whose element
+ * (o, p) sits at `src + o·strideOuter + p·strideDepth` (byte strides) into panels of `width` outer indices,
+ * each panel depth-major (`width` values per depth step), zero-padding the last panel.
+ */
+function emitPack(builder: ModuleBuilder, name: string, width: number, shape: MatmulShape): void {
+  const ops = precisionOps(shape.precision);
+  const fn = builder.addFunction(name, [i32, i32, i32, i32, i32, i32], []);
+  const [dst, src, strideOuter, strideDepth, nOuter, depth] = [0, 1, 2, 3, 4, 5];
+  const o0 = fn.addLocal(i32), p = fn.addLocal(i32), count = fn.addLocal(i32);
+  const panelSrc = fn.addLocal(i32), depthSrc = fn.addLocal(i32), rowSrc = fn.addLocal(i32);
+  const r = fn.addLocal(i32);
+
+  fn.get(src).set(panelSrc);
+  forLoop(fn, o0, nOuter, width, () => {
+    fn.get(nOuter).get(o0).op(Op.i32_sub).set(count);
+    fn.get(panelSrc).set(depthSrc);
+    fn.get(count).i32Const(width).op(Op.i32_ge_s).if();
+    {
+      // Full panel, strided values: an unrolled gather.
+      const gather = () =>
+        forLoop(fn, p, depth, 1, () => {
+          fn.get(depthSrc).set(rowSrc);
+          for (let lane = 0; lane < width; lane++) {
+            fn.get(dst).get(rowSrc).mem(ops.load, 0, ops.alignLog2).mem(ops.store, lane * ops.bytes, ops.alignLog2);
+            if (lane < width - 1) addTo(fn, rowSrc, { local: strideOuter });
+          }
+          addTo(fn, dst, { const: width * ops.bytes });
+          addTo(fn, depthSrc, { local: strideDepth });
+        });
+      if (width % ops.lanes === 0) {
+        // Full panel whose `width` values per depth step are contiguous: copy them as vectors.
+        fn.get(strideOuter).i32Const(ops.bytes).op(Op.i32_eq).if();
+        forLoop(fn, p, depth, 1, () => {
+          for (let v = 0; v < width / ops.lanes; v++) {
+            fn.get(dst).get(depthSrc).simdMem(Simd.v128_load, v * 16).simdMem(Simd.v128_store, v * 16);
+          }
+          addTo(fn, dst, { const: width * ops.bytes });
+          addTo(fn, depthSrc, { local: strideDepth });
+        });
+        fn.else();
+        gather();
+        fn.end();
+      } else {
+        gather();
+      }
+    }
+    fn.else();
+    {
+      // Last, partial panel: copy `count` values per depth step and zero the rest.
+      forLoop(fn, p, depth, 1, () => {
+        fn.get(depthSrc).set(rowSrc);
+        const widthLocal = fn.addLocal(i32);
+        fn.i32Const(width).set(widthLocal);
+        forLoop(fn, r, widthLocal, 1, () => {
+          fn.get(dst);
+          fn.get(r).get(count).op(Op.i32_lt_s).if(shape.precision === "f32" ? ValType.f32 : ValType.f64);
+          fn.get(rowSrc).mem(ops.load, 0, ops.alignLog2);
+          addTo(fn, rowSrc, { local: strideOuter });
+          fn.else();
+          if (shape.precision === "f32") fn.f32Const(0);
+          else fn.f64Const(0);
+          fn.end();
+          fn.mem(ops.store, 0, ops.alignLog2);
+          addTo(fn, dst, { const: ops.bytes });
+        });
+        addTo(fn, depthSrc, { local: strideDepth });
+      });
+    }
+    fn.end();
+    fn.get(panelSrc).get(strideOuter).i32Const(width).op(Op.i32_mul).op(Op.i32_add).set(panelSrc);
+  });
+}
+
+/**
+ * `micro(aPanel, bPanel, kc, c, ldc, flags, bias)`: C[MR×NR] (=|+=) Apanel·Bpanel over `kc` depth steps, then
+ * the optional bias row and relu. `ldc` is C's row stride in bytes.
+ */
+function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
+  const ops = precisionOps(shape.precision);
+  const { mr, nv, unroll } = shape;
+  const nr = nv * ops.lanes;
+  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32], []);
+  const [aPanel, bPanel, kc, c, ldc, flags, bias] = [0, 1, 2, 3, 4, 5, 6];
+  const p = fn.addLocal(i32), row = fn.addLocal(i32);
+  const acc: number[][] = [];
+  for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => fn.addLocal(v128)));
+  const b = Array.from({ length: nv }, () => fn.addLocal(v128));
+  const a = fn.addLocal(v128);
+
+  const step = (s: number) => {
+    for (let v = 0; v < nv; v++) {
+      fn.get(bPanel).simdMem(Simd.v128_load, (s * nr + v * ops.lanes) * ops.bytes, 4).set(b[v]);
+    }
+    for (let r = 0; r < mr; r++) {
+      fn.get(aPanel).simdMem(ops.splat, (s * mr + r) * ops.bytes, ops.alignLog2).set(a);
+      for (let v = 0; v < nv; v++) {
+        if (shape.fma) fn.get(a).get(b[v]).get(acc[r][v]).simd(ops.madd);
+        else fn.get(acc[r][v]).get(a).get(b[v]).simd(ops.mul).simd(ops.add);
+        fn.set(acc[r][v]);
+      }
+    }
+  };
+  const advance = (steps: number) => {
+    addTo(fn, aPanel, { const: steps * mr * ops.bytes });
+    addTo(fn, bPanel, { const: steps * nr * ops.bytes });
+    addTo(fn, p, { const: steps });
+  };
+
+  // Accumulators start at zero (locals are zero-initialised); main loop `unroll` steps at a time.
+  fn.get(kc).i32Const(unroll).op(Op.i32_ge_s).if();
+  fn.loop();
+  for (let s = 0; s < unroll; s++) step(s);
+  advance(unroll);
+  fn.get(p).i32Const(unroll).op(Op.i32_add).get(kc).op(Op.i32_le_s).brIf(0);
+  fn.end().end();
+  fn.block().loop();
+  fn.get(p).get(kc).op(Op.i32_ge_s).brIf(1);
+  step(0);
+  advance(1);
+  fn.br(0).end().end();
+
+  const eachTile = (body: (r: number, v: number) => void) => {
+    fn.get(c).set(row);
+    for (let r = 0; r < mr; r++) {
+      for (let v = 0; v < nv; v++) body(r, v);
+      if (r < mr - 1) addTo(fn, row, { local: ldc });
+    }
+  };
+  const ifFlag = (flag: number, body: () => void) => {
+    fn.get(flags).i32Const(flag).op(Op.i32_and).if();
+    body();
+    fn.end();
+  };
+  ifFlag(MatmulFlags.accumulate, () =>
+    eachTile((r, v) => {
+      fn.get(acc[r][v]).get(row).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add).set(acc[r][v]);
+    }));
+  ifFlag(MatmulFlags.bias, () =>
+    eachTile((r, v) => {
+      fn.get(acc[r][v]).get(bias).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add).set(acc[r][v]);
+    }));
+  ifFlag(MatmulFlags.relu, () =>
+    eachTile((r, v) => {
+      fn.get(acc[r][v]).f32x4Const(0).simd(ops.max).set(acc[r][v]);
+    }));
+  eachTile((r, v) => {
+    fn.get(row).get(acc[r][v]).simdMem(Simd.v128_store, v * 16, 2);
+  });
+  return fn.index;
+}
+
+/**
+ * `edge(tile, c, ldc, rows, cols, flags, bias)`: merges the valid `rows × cols` corner of a full micro tile
+ * (computed into scratch, row stride NR) into C, applying the same epilogue as the micro-kernel.
+ */
+function emitEdgeMerge(builder: ModuleBuilder, shape: MatmulShape): number {
+  const ops = precisionOps(shape.precision);
+  const nr = shape.nv * ops.lanes;
+  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32], []);
+  const [tile, c, ldc, rows, cols, flags, bias] = [0, 1, 2, 3, 4, 5, 6];
+  const r = fn.addLocal(i32), j = fn.addLocal(i32), at = fn.addLocal(i32);
+  const value = fn.addLocal(shape.precision === "f32" ? ValType.f32 : ValType.f64);
+  const ifFlag = (flag: number, body: () => void) => {
+    fn.get(flags).i32Const(flag).op(Op.i32_and).if();
+    body();
+    fn.end();
+  };
+  forLoop(fn, r, rows, 1, () => {
+    forLoop(fn, j, cols, 1, () => {
+      fn.get(tile).get(r).i32Const(nr).op(Op.i32_mul).get(j).op(Op.i32_add).i32Const(ops.bytes).op(Op.i32_mul)
+        .op(Op.i32_add).mem(ops.load, 0, ops.alignLog2).set(value);
+      fn.get(c).get(r).get(ldc).op(Op.i32_mul).op(Op.i32_add).get(j).i32Const(ops.bytes).op(Op.i32_mul)
+        .op(Op.i32_add).set(at);
+      ifFlag(MatmulFlags.accumulate, () => {
+        fn.get(value).get(at).mem(ops.load, 0, ops.alignLog2).op(ops.scalarAdd).set(value);
+      });
+      ifFlag(MatmulFlags.bias, () => {
+        fn.get(value).get(bias).get(j).i32Const(ops.bytes).op(Op.i32_mul).op(Op.i32_add)
+          .mem(ops.load, 0, ops.alignLog2).op(ops.scalarAdd).set(value);
+      });
+      ifFlag(MatmulFlags.relu, () => {
+        fn.get(value);
+        if (shape.precision === "f32") fn.f32Const(0);
+        else fn.f64Const(0);
+        fn.op(ops.scalarMax).set(value);
+      });
+      fn.get(at).get(value).mem(ops.store, 0, ops.alignLog2);
+    });
+  });
+  return fn.index;
+}
+
+/**
+ * `macro(aPack, bPack, c, ldc, mc, nc, kc, flags, bias, scratch)`: runs the micro-kernel over every tile of an
+ * `mc × nc` block of C from packed panels; partial tiles go through `scratch` (MR×NR elements) and the merge.
+ * Column panels are the outer loop so one B panel stays in L1 while the A panels stream from L2.
+ */
+function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: number, edge: number): void {
+  const ops = precisionOps(shape.precision);
+  const { mr } = shape;
+  const nr = shape.nv * ops.lanes;
+  const fn = builder.addFunction("macro", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [aPack, bPack, c, ldc, mc, nc, kc, flags, bias, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const j0 = fn.addLocal(i32), i0 = fn.addLocal(i32), cols = fn.addLocal(i32), rows = fn.addLocal(i32);
+  const bPanel = fn.addLocal(i32), aPanel = fn.addLocal(i32), cTile = fn.addLocal(i32);
+  const biasAt = fn.addLocal(i32);
+  const panelBytes = (width: number) => () => fn.get(kc).i32Const(width * ops.bytes).op(Op.i32_mul);
+
+  fn.get(bPack).set(bPanel);
+  forLoop(fn, j0, nc, nr, () => {
+    fn.get(nc).get(j0).op(Op.i32_sub).set(cols);
+    fn.get(bias).get(j0).i32Const(ops.bytes).op(Op.i32_mul).op(Op.i32_add).set(biasAt);
+    fn.get(aPack).set(aPanel);
+    forLoop(fn, i0, mc, mr, () => {
+      fn.get(mc).get(i0).op(Op.i32_sub).set(rows);
+      fn.get(c).get(i0).get(ldc).op(Op.i32_mul).op(Op.i32_add).get(j0).i32Const(ops.bytes).op(Op.i32_mul)
+        .op(Op.i32_add).set(cTile);
+      fn.get(rows).i32Const(mr).op(Op.i32_ge_s).get(cols).i32Const(nr).op(Op.i32_ge_s).op(Op.i32_and).if();
+      fn.get(aPanel).get(bPanel).get(kc).get(cTile).get(ldc).get(flags).get(biasAt).call(micro);
+      fn.else();
+      fn.get(aPanel).get(bPanel).get(kc).get(scratch).i32Const(nr * ops.bytes).i32Const(0).i32Const(0).call(micro);
+      fn.get(scratch).get(cTile).get(ldc).get(rows).get(cols).get(flags).get(biasAt).call(edge);
+      fn.end();
+      panelBytes(mr)();
+      fn.get(aPanel).op(Op.i32_add).set(aPanel);
+    });
+    panelBytes(nr)();
+    fn.get(bPanel).op(Op.i32_add).set(bPanel);
+  });
+}
+
+/** Builds the module: exports `packA` (panels of MR rows), `packB` (panels of NR columns) and `macro`. */
+export function buildMatmulModule(shape: MatmulShape): WebAssembly.Module {
+  const builder = new ModuleBuilder().importMemory();
+  const lanes = precisionOps(shape.precision).lanes;
+  emitPack(builder, "packA", shape.mr, shape);
+  emitPack(builder, "packB", shape.nv * lanes, shape);
+  const micro = emitMicroKernel(builder, shape);
+  const edge = emitEdgeMerge(builder, shape);
+  emitMacroKernel(builder, shape, micro, edge);
+  return builder.compile();
+}

@@ -22,3 +22,28 @@ console.log(Array.from(arena.f64View(c, m * n)).map((x, i) => x - ref[i]).join("
 ex.macro(pa, pb, c, n * 8, m, n, k, 1, 0, scratch);
 console.log(Array.from(arena.f64View(c, m * n)).map((x, i) => x - 2 * ref[i]).join(" "));
 console.log(Array.from(arena.f64View(scratch, 24)).join(" "));
+const cv = arena.f64View(c, m * n);
+for (let i = 0; i < m * n; i++) cv[i] = 1000 * i;
+ex.macro(pa, pb, c, n * 8, m, n, k, 1, 0, scratch);
+console.log(Array.from(arena.f64View(c, m * n)).map((x, i) => x - ref[i] - 1000 * i).join(" "));
+console.log(c, scratch, pa, pb, a, b);
+const sv = arena.f64View(scratch, 24);
+for (let i = 0; i < 24; i++) sv[i] = i + 1;
+for (let i = 0; i < m * n; i++) cv[i] = 0;
+ex.edge(scratch, c + 30 * 8, n * 8, 2, 1, 1, 0);
+console.log(Array.from(arena.f64View(c, m * n)).join(" "));
+{
+for (let i = 0; i < m * n; i++) cv[i] = 0;
+const E = 8, ldc = n * 8;
+const show = (label: string) => console.log(label, Array.from(arena.f64View(c, m * n)).join(" "));
+ex.micro(pa, pb, k, c, ldc, 1, 0); show("full");
+ex.micro(pa + 6 * k * E, pb, k, scratch, 32, 0, 0); ex.edge(scratch, c + 30 * E, ldc, 2, 4, 1, 0); show("t06");
+ex.micro(pa, pb + 4 * k * E, k, scratch, 32, 0, 0); console.log(Array.from(arena.f64View(scratch, 24)).join(" ")); ex.edge(scratch, c + 4 * E, ldc, 6, 1, 1, 0); show("t40");
+ex.micro(pa + 6 * k * E, pb + 4 * k * E, k, scratch, 32, 0, 0); ex.edge(scratch, c + 34 * E, ldc, 2, 1, 1, 0); show("t46");
+}
+for (let i = 0; i < m * n; i++) cv[i] = 0;
+ex.macro(pa, pb, c, n * 8, m, n, k, 1, 0, scratch);
+console.log("macro", Array.from(arena.f64View(c, m * n)).join(" "));
+for (let i = 0; i < m * n; i++) cv[i] = 0;
+ex.macro(pa, pb, c, n * 8, m, n, k, 0, 0, scratch);
+console.log("macro0", Array.from(arena.f64View(c, m * n)).join(" "));

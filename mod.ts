@@ -39,7 +39,7 @@ export * from "./cas/api.ts";
 export { print } from "./cas/print.ts";
 export { parse, ParseError } from "./cas/parse.ts";
 export { explain, simplify } from "./rewrite/simplify.ts";
-export { grad, hessian, jacobian, jvp, vjp } from "./autodiff/grad.ts";
+export { grad, type GradOptions, hessian, jacobian, jvp, vjp } from "./autodiff/grad.ts";
 export {
   compile,
   type CompiledFunction,

@@ -26,9 +26,12 @@ export function inversePerm(perm: readonly number[]): number[] {
   return inverse;
 }
 
-/** True when the two shapes can only differ at call time by what is unknown (same rank, no two known sizes differ). */
+/**
+ * True when an array of static shape `a` needs no broadcasting to have shape `b`: same rank, and no size of `a`
+ * differs from `b`'s, except where one is unknown (a static 1 against an unknown size still broadcasts).
+ */
 function agreeUpToUnknowns(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === null || b[i] === null || d === b[i]);
+  return a.length === b.length && a.every((d, i) => d === b[i] || d === null || (b[i] === null && d !== 1));
 }
 
 /** True when `broadcastTo`'s static check accepts `from` → `to` (each size 1 or exactly the target's). */
@@ -45,11 +48,17 @@ export function zerosLike(like: Term, dtype: DType = like.dtype): Term {
 
 /**
  * `0` of `dtype` with static shape `shape`; where a size is unknown the shape is read from `like()` (a term of
- * that shape at call time), which is only built when needed.
+ * that shape at call time, built only when needed), and the static sizes `like` lacks are restored by a reshape
+ * where one unknown size allows it (so a `concatenate` of such blocks can still place each block).
  */
 export function zerosOfShape(shape: Shape, dtype: DType, like: () => Term): Term {
   const zero = api.constant(0, dtype);
-  return isConcrete(shape) ? api.broadcastTo(zero, shape) : api.broadcastTo(zero, like());
+  if (isConcrete(shape)) return api.broadcastTo(zero, shape);
+  const zeros = api.broadcastTo(zero, like());
+  const gains = shape.some((d, i) => d !== null && zeros.shape[i] === null);
+  return gains && shape.filter((d) => d === null).length <= 1
+    ? api.reshape(zeros, shape.map((d) => d ?? -1))
+    : zeros;
 }
 
 /**

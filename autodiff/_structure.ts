@@ -9,7 +9,16 @@ import { formatShape, ShapeError } from "../cas/shape.ts";
 import type { Term } from "../cas/term.ts";
 import { sliceIndices } from "../cas/ops/structure.ts";
 import type { OpAttrs } from "../cas/ops/types.ts";
-import { expandReduced, insertAxis, isConcrete, range, swapToFront, zerosLike, zerosOfShape } from "./_shapes.ts";
+import {
+  broadcastLike,
+  expandReduced,
+  insertAxis,
+  isConcrete,
+  range,
+  swapToFront,
+  zerosLike,
+  zerosOfShape,
+} from "./_shapes.ts";
 
 /** `t` with its last two axes swapped. */
 function swapLastTwo(t: Term): Term {
@@ -41,8 +50,9 @@ export function matmulVjp(g: Term, [a, b]: readonly Term[], i: number): Term {
 /** The adjoint of `reshape(x, …)`: `g` reshaped to `x`'s shape, which must have at most one unknown size. */
 export function reshapeVjp(g: Term, x: Term): Term {
   if (x.shape.filter((d) => d === null).length > 1) {
+    const shape = formatShape(x.shape);
     throw new ShapeError(
-      `reshape gradient: cannot reshape back to ${formatShape(x.shape)}, which has more than one unknown size; ` +
+      `reshape gradient: cannot reshape back to ${shape}, which has more than one unknown size; ` +
         `declare static sizes for the reshaped term`,
     );
   }
@@ -54,14 +64,19 @@ function zeroRows(count: number | null, x: Term, g: Term, rows: () => Term): Ter
   return zerosOfShape([count, ...x.shape.slice(1)], g.dtype, rows);
 }
 
-/** Joins blocks along the leading axis, leaving out the ones statically empty. */
-function joinRows(blocks: readonly Term[]): Term {
-  const kept = blocks.filter((b) => b.shape[0] !== 0);
+/** Joins blocks along the leading axis; `null` stands for a block known to be empty. */
+function joinRows(blocks: readonly (Term | null)[]): Term {
+  const kept = blocks.filter((b): b is Term => b !== null);
   return kept.length === 1 ? kept[0] : api.concatenate(kept, 0);
 }
 
 /** The adjoint of argument `i` of `concatenate(args, axis)`: the slice of `g` that argument filled. */
-export function concatenateVjp(g: Term, args: readonly Term[], { axis }: OpAttrs["concatenate"], i: number): Term | null {
+export function concatenateVjp(
+  g: Term,
+  args: readonly Term[],
+  { axis }: OpAttrs["concatenate"],
+  i: number,
+): Term | null {
   const sizes = args.map((a) => a.shape[axis]);
   const own = sizes[i];
   if (own === 0) return null;
@@ -73,9 +88,11 @@ export function concatenateVjp(g: Term, args: readonly Term[], { axis }: OpAttrs
   else if (start !== null && rest !== null) bounds = [start, rest === 0 ? null : -rest];
   else if (rest !== null && own !== null) bounds = [-(rest + own), rest === 0 ? null : -rest];
   else {
+    const known = formatShape(sizes);
     throw new ShapeError(
-      `concatenate gradient: the sizes along axis ${axis} (${formatShape(sizes)}) leave the place of argument ` +
-        `${i} unknown; declare static sizes for all but one argument`,
+      `concatenate gradient: the sizes along axis ${axis} (${known}) leave the place of argument ${i} ` +
+        `unknown; declare static sizes for all but one argument (a concatenate built by the gradient of ` +
+        `slice or index needs the sliced array's leading size for second derivatives)`,
     );
   }
   return swapToFront(api.slice(swapToFront(g, axis), bounds[0], bounds[1]), axis);
@@ -84,16 +101,17 @@ export function concatenateVjp(g: Term, args: readonly Term[], { axis }: OpAttrs
 /** The adjoint of `index(x, i)`: `g` put back as row `i` of an array of zeros shaped like `x`. */
 export function indexVjp(g: Term, x: Term, { index }: OpAttrs["index"]): Term {
   const n = x.shape[0];
-  const row = isConcrete(x.shape.slice(1)) || g.shape.filter((d) => d === null).length <= 1
-    ? insertAxis("index", g, 0)
-    : expandReduced(g, api.slice(x, index, index + 1 === 0 ? null : index + 1), [0], false);
-  // rows before and after: counts are known when n is, or (for a negative index) the rows after are
+  const next = index + 1 === 0 ? null : index + 1;
+  const row = g.shape.filter((d) => d === null).length <= 1
+    ? api.expandDims(g, 0)
+    : broadcastLike(g, api.slice(x, index, next));
+  // the rows before and after: their counts are known when n is, or (for a negative index) the rows after are
   const countBefore = index >= 0 ? index : n === null ? null : n + index;
   const countAfter = index < 0 ? -index - 1 : n === null ? null : n - index - 1;
   return joinRows([
-    zeroRows(countBefore, x, g, () => api.slice(x, 0, index)),
+    countBefore === 0 ? null : zeroRows(countBefore, x, g, () => api.slice(x, 0, index)),
     row,
-    zeroRows(countAfter, x, g, () => api.slice(x, index + 1 === 0 ? x.ndim * 0 : index + 1, null)),
+    countAfter === 0 ? null : zeroRows(countAfter, x, g, () => api.slice(x, next ?? 0, null)),
   ]);
 }
 
@@ -101,8 +119,7 @@ export function indexVjp(g: Term, x: Term, { index }: OpAttrs["index"]): Term {
  * `t` (c rows) with `gap` zero rows after each row but the last: the rows a stride-`gap + 1` slice picked,
  * back in their places.
  */
-function spreadRows(t: Term, gap: number): Term {
-  const c = t.shape[0] as number;
+function spreadRows(t: Term, gap: number, c: number): Term {
   const column = insertAxis("slice", t, 1); // (c, 1, …)
   const zero = zerosLike(column);
   const widened = api.concatenate([column, ...new Array<Term>(gap).fill(zero)], 1); // (c, gap + 1, …)
@@ -112,8 +129,8 @@ function spreadRows(t: Term, gap: number): Term {
 
 /**
  * The adjoint of `slice(x, start, stop, step)`: `g` put back in the rows it came from, zeros elsewhere. Any step
- * works when the leading size of `x` is known; when it is not, only step 1 with `start` and `stop` of the same
- * sign (so their order does not depend on the size).
+ * works when the leading size of `x` is known; when it is not, only step 1 with `start` 0, `stop` null, or both of
+ * the same sign (so that their order does not depend on the size).
  */
 export function sliceVjp(g: Term, x: Term, { start, stop, step }: OpAttrs["slice"]): Term {
   const n = x.shape[0];
@@ -123,26 +140,27 @@ export function sliceVjp(g: Term, x: Term, { start, stop, step }: OpAttrs["slice
     const ascending = step > 0 ? g : api.slice(g, -1, null, -1);
     const first = Math.min(rows[0], rows[rows.length - 1]);
     const stride = Math.abs(step);
-    const spread = stride === 1 ? ascending : spreadRows(ascending, stride - 1);
+    const spread = stride === 1 ? ascending : spreadRows(ascending, stride - 1, rows.length);
     const after = n - first - ((rows.length - 1) * stride + 1);
     return joinRows([
-      zeroRows(first, x, g, () => api.slice(x, 0, first)),
+      first === 0 ? null : zeroRows(first, x, g, () => api.slice(x, 0, first)),
       spread,
-      zeroRows(after, x, g, () => api.slice(x, 0, after)),
+      after === 0 ? null : zeroRows(after, x, g, () => api.slice(x, 0, after)),
     ]);
   }
-  const ordered = stop === null || (start >= 0) === (stop >= 0) && start <= stop;
-  if (step !== 1 || !ordered) {
+  const sameSign = stop !== null && (start >= 0) === (stop >= 0);
+  if (step === 1 && sameSign && start >= stop) return zerosLike(x, g.dtype); // empty whatever the size
+  if (step !== 1 || !(stop === null || start === 0 || sameSign)) {
+    const shape = formatShape(x.shape);
     throw new ShapeError(
-      `slice gradient: slice(${start}, ${stop}, ${step}) of shape ${formatShape(x.shape)} needs the leading size ` +
-        `to place the rows; declare it statically`,
+      `slice gradient: slice(${start}, ${stop}, ${step}) of shape ${shape} needs the leading size to place ` +
+        `the rows; declare it statically`,
     );
   }
-  // x[:start], x[start:stop] and x[stop:] partition x when start <= stop after normalization
-  const blocks = [
+  // x[:start], x[start:stop] and x[stop:] partition x, since start <= stop after normalization
+  return joinRows([
     start === 0 ? null : zeroRows(null, x, g, () => api.slice(x, 0, start)),
     g,
     stop === null ? null : zeroRows(null, x, g, () => api.slice(x, stop, null)),
-  ];
-  return joinRows(blocks.filter((b): b is Term => b !== null));
+  ]);
 }

@@ -76,6 +76,18 @@ export function hashNode(op: number, payload: number, kids: ArrayLike<number>, n
   return h >>> 0;
 }
 
+/** Hash of the contents of record `r` (equal to `hashNode` of the same contents). */
+function hashRecord(pool: NodePool, r: number): number {
+  const kids = pool.kids, start = pool.starts[r], n = pool.arities[r];
+  let h = Math.imul(pool.ops[r] ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(pool.payloads[r] + 0x27d4eb2f, 0xc2b2ae35);
+  for (let i = 0; i < n; i++) {
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) + kids[start + i];
+    h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
+  }
+  h ^= h >>> 15;
+  return h >>> 0;
+}
+
 /**
  * The hashcons: node contents → a value (an e-class or e-node id). Keys are records of a `NodePool` (so the table
  * stores two integers per entry). Entries are never removed: like egg, a key whose children stop being canonical
@@ -154,8 +166,7 @@ export class Memo {
       const key = oldKeys[s];
       if (key === 0) continue;
       const r = key - 1;
-      let slot = hashNode(pool.ops[r], pool.payloads[r], pool.kids.subarray(pool.starts[r]), pool.arities[r]) &
-        this.mask;
+      let slot = hashRecord(pool, r) & this.mask;
       while (this.keys[slot] !== 0) slot = (slot + 1) & this.mask;
       this.keys[slot] = key;
       this.values[slot] = oldValues[s];

@@ -105,7 +105,9 @@ export const BROADCAST_TO_ROW: OpRow<"broadcastTo"> = {
     if (args.length > 2) throw new ShapeError(`broadcastTo: takes an array and a shape (or a term to match)`);
     const x = args[0];
     const offset = shape.length - x.shape.length;
-    const ok = offset >= 0 && x.shape.every((d, i) => d === 1 || d === shape[i + offset]);
+    // an unknown size on either side may match (checked at call time), as in broadcastShapes
+    const ok = offset >= 0 &&
+      x.shape.every((d, i) => d === 1 || d === null || shape[i + offset] === null || d === shape[i + offset]);
     if (!ok || (args.length === 1 && shape.some((d) => d === null))) {
       throw new ShapeError(
         `broadcastTo: cannot broadcast shape ${formatShape(x.shape)} to ${formatShape(shape)}`,

@@ -36,8 +36,9 @@ export interface MatmulConfig extends MatmulShape {
 
 /** The blocking used by `matmulF32` and `matmulF64` (tuned on a 1-core AVX-512 EPYC, see the bench). */
 export const DEFAULT_MATMUL_CONFIGS: Readonly<Record<"f32" | "f64", MatmulConfig>> = {
-  f32: { precision: "f32", mr: 6, nv: 2, unroll: 4, fma: true, mc: 120, kc: 256, nc: 2048 },
-  f64: { precision: "f64", mr: 6, nv: 2, unroll: 4, fma: true, mc: 60, kc: 256, nc: 2048 },
+  // 5×8 tile: 10 accumulators + 2 B vectors + A vector + lane splat fit V8's 15 allocatable xmm registers.
+  f32: { precision: "f32", mr: 5, nv: 2, unroll: 4, fma: true, aLoad: "shuffle", mc: 120, kc: 256, nc: 2048 },
+  f64: { precision: "f64", mr: 5, nv: 2, unroll: 4, fma: true, aLoad: "shuffle", mc: 60, kc: 256, nc: 1024 },
 };
 
 interface MatmulExports {
@@ -84,7 +85,7 @@ function kernelsFor(config: MatmulConfig, arena: WasmArena) {
     const bytes = config.precision === "f32" ? 4 : 8;
     const nr = config.nv * (16 / bytes);
     const workspace = {
-      aPack: arena.alloc((config.mc + config.mr) * config.kc * bytes, 64),
+      aPack: arena.alloc((config.mc + config.mr) * config.kc * bytes + 64, 64),
       bPack: arena.alloc(config.kc * (config.nc + nr) * bytes, 64),
       tile: arena.alloc(config.mr * nr * bytes, 64),
     };

@@ -1,0 +1,220 @@
+/**
+ * Extraction: choosing one node per e-class so the roots' terms are cheapest. Costs are pairs compared
+ * lexicographically (first component first), so "never less stable" can come before "faster".
+ *
+ * Two extractions are computed and the one whose result has the lower DAG cost wins:
+ * - tree cost (egg's bottom-up fixpoint): a node costs its own cost plus its children's, so a subterm used twice
+ *   is paid twice — optimal for trees, but it over-counts shared tensor subterms;
+ * - greedy DAG cost: starting from the tree choice, each class switches to the node whose own cost plus the union
+ *   of its children's chosen sub-DAGs (a shared class counted once) is lowest, never creating a cycle.
+ * @module
+ */
+import type { EGraph } from "./egraph.ts";
+
+/** A cost: [primary, secondary], compared lexicographically. */
+export type Cost = readonly [number, number];
+
+/** The cost of one node, without its children. */
+export type NodeCost<D> = (egraph: EGraph<D>, record: number, classId: number) => Cost;
+
+/** A choice of node record per class (indexed by canonical class id; -1 where none). */
+export type Choice = Int32Array;
+
+/** The result of extraction. */
+export interface Extraction {
+  /** The chosen node record of each canonical class reachable from the roots. */
+  readonly choice: Choice;
+  /** The DAG cost of the roots under `choice` (each class counted once). */
+  readonly dagCost: Cost;
+  /** Which extraction won. */
+  readonly method: "tree" | "dag";
+}
+
+const less = (a0: number, a1: number, b0: number, b1: number) => a0 < b0 || (a0 === b0 && a1 < b1);
+
+/** Own cost of every node record of the live classes (computed once). */
+class OwnCosts<D> {
+  readonly primary: Float64Array;
+  readonly secondary: Float64Array;
+  constructor(egraph: EGraph<D>, cost: NodeCost<D>) {
+    const n = egraph.pool.size;
+    this.primary = new Float64Array(n);
+    this.secondary = new Float64Array(n);
+    for (const id of egraph.classIds()) {
+      for (const r of egraph.nodes(id)) {
+        const [p, s] = cost(egraph, r, id);
+        this.primary[r] = p;
+        this.secondary[r] = s;
+      }
+    }
+  }
+}
+
+/** Egg's tree-cost extraction: per class, the node minimizing own cost + Σ children's best costs (fixpoint). */
+export function extractTree<D>(egraph: EGraph<D>, cost: NodeCost<D>, own = new OwnCosts(egraph, cost)): Choice {
+  const size = egraph.unionFind.size;
+  const best0 = new Float64Array(size).fill(Infinity), best1 = new Float64Array(size).fill(Infinity);
+  const choice = new Int32Array(size).fill(-1);
+  const pool = egraph.pool;
+  const classes = egraph.classIds();
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const id of classes) {
+      for (const r of egraph.nodes(id)) {
+        let c0 = own.primary[r], c1 = own.secondary[r];
+        const start = pool.starts[r], n = pool.arities[r];
+        for (let k = 0; k < n && c0 !== Infinity; k++) {
+          const child = egraph.find(pool.kids[start + k]);
+          c0 += best0[child];
+          c1 += best1[child];
+        }
+        if (c0 === Infinity || c1 !== c1) continue;
+        if (less(c0, c1, best0[id], best1[id])) {
+          best0[id] = c0;
+          best1[id] = c1;
+          choice[id] = r;
+          changed = true;
+        }
+      }
+    }
+  }
+  return choice;
+}
+
+/** Sums own costs over the distinct classes reachable from `roots` under `choice`. */
+export function dagCostOf<D>(
+  egraph: EGraph<D>,
+  choice: Choice,
+  roots: readonly number[],
+  own: { primary: Float64Array; secondary: Float64Array },
+): Cost {
+  const seen = new Set<number>();
+  const stack = roots.map((r) => egraph.find(r));
+  let c0 = 0, c1 = 0;
+  const pool = egraph.pool;
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const r = choice[id];
+    if (r < 0) return [Infinity, Infinity];
+    c0 += own.primary[r];
+    c1 += own.secondary[r];
+    const start = pool.starts[r];
+    for (let k = 0; k < pool.arities[r]; k++) stack.push(egraph.find(pool.kids[start + k]));
+  }
+  return [c0, c1];
+}
+
+/**
+ * Greedy DAG extraction, improving on `start` (an acyclic choice). A class switches node when its own cost plus
+ * the union of its children's chosen sub-DAGs is lower, unless that sub-DAG reaches the class itself.
+ */
+export function extractDag<D>(
+  egraph: EGraph<D>,
+  cost: NodeCost<D>,
+  start: Choice,
+  own = new OwnCosts(egraph, cost),
+  maxPasses = 8,
+): Choice {
+  const choice = start.slice();
+  const pool = egraph.pool;
+  const stamp = new Int32Array(egraph.unionFind.size);
+  let token = 0;
+  const stack: number[] = [];
+  // DAG cost of node r under the current choice; Infinity when a child lacks a choice or the DAG reaches `self`
+  const dagCost = (r: number, self: number, out: [number, number]): void => {
+    token++;
+    let c0 = own.primary[r], c1 = own.secondary[r];
+    const start = pool.starts[r];
+    for (let k = 0; k < pool.arities[r]; k++) stack.push(egraph.find(pool.kids[start + k]));
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (stamp[id] === token) continue;
+      stamp[id] = token;
+      const chosen = choice[id];
+      if (id === self || chosen < 0) {
+        stack.length = 0;
+        out[0] = Infinity;
+        out[1] = Infinity;
+        return;
+      }
+      c0 += own.primary[chosen];
+      c1 += own.secondary[chosen];
+      const s = pool.starts[chosen];
+      for (let k = 0; k < pool.arities[chosen]; k++) stack.push(egraph.find(pool.kids[s + k]));
+    }
+    out[0] = c0;
+    out[1] = c1;
+  };
+  const current: [number, number] = [0, 0], candidate: [number, number] = [0, 0];
+  const classes = egraph.classIds();
+  for (let pass = 0; pass < maxPasses; pass++) {
+    let changed = false;
+    for (const id of classes) {
+      const nodes = egraph.nodes(id);
+      if (nodes.length < 2 || choice[id] < 0) continue;
+      dagCost(choice[id], id, current);
+      for (const r of nodes) {
+        if (r === choice[id]) continue;
+        dagCost(r, id, candidate);
+        if (less(candidate[0], candidate[1], current[0], current[1])) {
+          choice[id] = r;
+          current[0] = candidate[0];
+          current[1] = candidate[1];
+          changed = true;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return choice;
+}
+
+/**
+ * Extracts the roots both ways and keeps the choice with the lower DAG cost.
+ *
+ * @example
+ * ```ts
+ * import { extractBest } from "./extract.ts";
+ * // const { choice, dagCost } = extractBest(egraph, [root], (g, r) => [0, 1]);
+ * ```
+ */
+export function extractBest<D>(
+  egraph: EGraph<D>,
+  roots: readonly number[],
+  cost: NodeCost<D>,
+  options: { dag?: boolean } = {},
+): Extraction {
+  const own = new OwnCosts(egraph, cost);
+  const tree = extractTree(egraph, cost, own);
+  const treeCost = dagCostOf(egraph, tree, roots, own);
+  if (options.dag === false) return { choice: tree, dagCost: treeCost, method: "tree" };
+  const dag = extractDag(egraph, cost, tree, own);
+  const dagCost = dagCostOf(egraph, dag, roots, own);
+  return less(dagCost[0], dagCost[1], treeCost[0], treeCost[1])
+    ? { choice: dag, dagCost, method: "dag" }
+    : { choice: tree, dagCost: treeCost, method: "tree" };
+}
+
+/** The tree cost of the roots under a choice (a shared class counted once per use). */
+export function treeCostOf<D>(egraph: EGraph<D>, choice: Choice, root: number, cost: NodeCost<D>): Cost {
+  const memo = new Map<number, Cost>();
+  const visit = (id: number): Cost => {
+    const cls = egraph.find(id);
+    const cached = memo.get(cls);
+    if (cached) return cached;
+    const r = choice[cls];
+    let [c0, c1] = cost(egraph, r, cls);
+    const pool = egraph.pool;
+    for (let k = 0; k < pool.arities[r]; k++) {
+      const [k0, k1] = visit(pool.child(r, k));
+      c0 += k0;
+      c1 += k1;
+    }
+    const result: Cost = [c0, c1];
+    memo.set(cls, result);
+    return result;
+  };
+  return visit(root);
+}

@@ -8,7 +8,7 @@
  * @module
  */
 import { type DType, isFloat } from "../cas/dtype.ts";
-import type { NDArray } from "../cas/ndarray.ts";
+import { NDArray } from "../cas/ndarray.ts";
 import { rowOf } from "../cas/ops/table.ts";
 import type { TermType } from "../cas/ops/types.ts";
 import { formatShape, type Shape, sizeOf } from "../cas/shape.ts";
@@ -178,12 +178,5 @@ function countValue(shape: Shape, axes: readonly number[], dtype: DType): NDArra
 }
 
 function scalarArray(value: number, dtype: DType): NDArray {
-  const data = dtype === "float32" ? new Float32Array([value]) : new Float64Array([value]);
-  return new (dataArrayOwner())(data, []);
-}
-
-// NDArray is imported as a type only above (to keep this module's imports light); get the class lazily
-import { NDArray as NDArrayClass } from "../cas/ndarray.ts";
-function dataArrayOwner(): typeof NDArrayClass {
-  return NDArrayClass;
+  return new NDArray(dtype === "float32" ? new Float32Array([value]) : new Float64Array([value]), []);
 }

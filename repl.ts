@@ -1,7 +1,9 @@
 /**
  * The symbolic simplification REPL: `deno task repl` (or `deno run jsr:@theano-ts/theano/repl`).
- * Each line is an expression, answered with its best form; `:help` lists the commands. With piped input there is
- * no prompt and one answer per line, so it can be scripted.
+ * Each line is an expression, answered with its best form; `:help` lists the commands. Line editing, history
+ * kept across sessions in `~/.theano_ts_history`, Tab completes commands and function names, Ctrl-C clears the
+ * line and Ctrl-D leaves. With piped input there is no prompt and one answer per line, so it can be scripted.
+ * Nothing typed is ever run as code: every line goes through the math parser.
  *
  * @example
  * ```sh
@@ -12,81 +14,72 @@
 import * as readline from "node:readline/promises";
 import process from "node:process";
 import { config } from "./cas/dtype.ts";
-import { OPS } from "./cas/ops/table.ts";
-import { answer, completions, type ReplState } from "./cli/repl_core.ts";
+import { answer, completions, FUNCTION_NAMES, type ReplState } from "./cli/repl_core.ts";
+import { appendHistory, historyPath, loadHistory } from "./cli/history.ts";
 
-/** Function names offered by tab completion. */
-const FUNCTION_NAMES: readonly string[] = [
-  ...Object.keys(OPS).filter((op) => !["const", "var", "shared", "cast"].includes(op)),
-  "dot",
-  "stack",
-  "float32",
-  "float64",
-  "categoricalCrossentropy",
-  "binaryCrossentropy",
-];
+const HISTORY_SIZE = 1000;
 
-function historyPath(): string | undefined {
-  try {
-    const home = Deno.env.get("HOME");
-    return home ? `${home}/.theano_ts_history` : undefined;
-  } catch {
-    return undefined; // no --allow-env: history stays in memory
-  }
-}
-
-function loadHistory(path: string | undefined): string[] {
-  if (!path) return [];
-  try {
-    return Deno.readTextFileSync(path).split("\n").filter((l) => l.trim() !== "").reverse().slice(0, 500);
-  } catch {
-    return [];
-  }
-}
-
-function saveHistory(path: string | undefined, line: string): void {
-  if (!path || line.trim() === "") return;
-  try {
-    Deno.writeTextFileSync(path, line + "\n", { append: true });
-  } catch {
-    // a read-only home or missing permission only loses history
-  }
-}
-
-/** Runs the REPL on standard input/output until `:quit`, Ctrl-D or the end of piped input. */
+/**
+ * Runs the REPL on standard input and output until `:quit`, Ctrl-D or the end of piped input.
+ *
+ * @example
+ * ```ts
+ * import { main } from "./repl.ts";
+ * await main(); // reads lines from standard input
+ * ```
+ */
 export async function main(): Promise<void> {
-  // symbols typed at the REPL are float64: it is a computer-algebra tool first
+  // names typed at the REPL are float64 scalars: it is a computer-algebra tool first
   config.floatX = "float64";
   const interactive = process.stdin.isTTY === true;
-  const history = historyPath();
+  const history = interactive ? historyPath() : undefined;
   const rl = readline.createInterface({
     input: process.stdin,
     output: process.stdout,
     terminal: interactive,
-    history: interactive ? loadHistory(history) : [],
-    historySize: 500,
+    history: loadHistory(history, HISTORY_SIZE),
+    historySize: HISTORY_SIZE,
+    removeHistoryDuplicates: true,
     completer: completions(FUNCTION_NAMES),
     prompt: "theano> ",
   });
   const state: ReplState = { written: [] };
   if (interactive) {
-    console.log("theano-ts symbolic REPL: type an expression, :help for commands, Ctrl-D to leave");
-    // Ctrl-C clears the line instead of ending the session
-    rl.on("SIGINT", () => {
-      rl.write(null, { ctrl: true, name: "u" });
-      process.stdout.write("\n");
-      rl.prompt();
-    });
+    console.log("theano-ts symbolic REPL: type an expression (e.g. log(1 + exp(x))), :help for commands");
+    // Ctrl-C clears the line being typed instead of ending the session (as in a shell)
+    rl.on("SIGINT", () => clearLine(rl));
     rl.prompt();
   }
+  let quit = false;
   for await (const line of rl) {
-    if (line.trim() === ":quit") break;
-    if (interactive) saveHistory(history, line);
+    if (interactive) appendHistory(history, line);
+    if (line.trim() === ":quit") {
+      quit = true;
+      break;
+    }
     const out = await answer(line, state);
+    // piped: exactly one answer per line (an empty one for an empty line), so scripts can pair them up
     if (out !== "" || !interactive) console.log(out);
     if (interactive) rl.prompt();
   }
   rl.close();
+  // Ctrl-D leaves the cursor after the prompt: end the line, as shells do
+  if (interactive && !quit) process.stdout.write("\n");
+}
+
+/** Drops the line being typed and shows a fresh prompt below it. */
+function clearLine(rl: readline.Interface): void {
+  // Node's readline (and Deno's copy of it) has an internal clearLine() that does exactly this; fall back to
+  // the line-editing keys if a runtime lacks it
+  const internal = (rl as unknown as { clearLine?: () => void }).clearLine;
+  if (typeof internal === "function") {
+    internal.call(rl);
+  } else {
+    rl.write(null, { ctrl: true, name: "e" });
+    rl.write(null, { ctrl: true, name: "u" });
+    process.stdout.write("\n");
+  }
+  rl.prompt();
 }
 
 if (import.meta.main) await main();

@@ -8,12 +8,26 @@
  */
 import { type Analysis, EGraph } from "../rewrite/egraph.ts";
 import type { PatternLanguage } from "../rewrite/ematch.ts";
-import { type PatternAst, parsePattern } from "../rewrite/pattern.ts";
+import { parsePattern, type PatternAst } from "../rewrite/pattern.ts";
 import { CONSTANT_FOLD } from "../rewrite/proof_forest.ts";
 import { compileRewrite, type Rewrite } from "../rewrite/rewrite.ts";
 
 /** The operators, in egg's `Math` enum order (the op code is the index). */
-export const MATH_OPS = ["d", "i", "+", "-", "*", "/", "pow", "ln", "sqrt", "sin", "cos", "Constant", "Symbol"];
+export const MATH_OPS = [
+  "d",
+  "i",
+  "+",
+  "-",
+  "*",
+  "/",
+  "pow",
+  "ln",
+  "sqrt",
+  "sin",
+  "cos",
+  "Constant",
+  "Symbol",
+];
 const ARITY: Record<string, number> = { ln: 1, sqrt: 1, sin: 1, cos: 1 };
 const ADD = 2, SUB = 3, MUL = 4, DIV = 5;
 /** Op code of constants (payload: index into the constant table). */
@@ -97,7 +111,9 @@ export const MATH_TERMS: Readonly<Record<string, string>> = {
  * egg 0.9.5's e-graph sizes (e-nodes/e-classes at the start of each iteration) with the simple scheduler, and the
  * final size after at most 8 iterations with a node limit of 200,000 (from `shared/data/egg_math.md`).
  */
-export const EGG_GROWTH: Readonly<Record<string, { perIteration: [number, number][]; final: [number, number] }>> = {
+export const EGG_GROWTH: Readonly<
+  Record<string, { perIteration: [number, number][]; final: [number, number] }>
+> = {
   associate_adds: { perIteration: [[13, 13], [14, 14], [14, 14]], final: [14, 14] },
   simplify_add: { perIteration: [[4, 4], [17, 6], [28, 7], [34, 9], [36, 9], [36, 9]], final: [36, 9] },
   powers: { perIteration: [[6, 6], [21, 9], [38, 11], [36, 9]], final: [36, 9] },
@@ -136,11 +152,17 @@ export const EGG_GROWTH: Readonly<Record<string, { perIteration: [number, number
     final: [4668, 1698],
   },
   integ_part1: {
-    perIteration: [[4, 4], [21, 11], [69, 33], [177, 63], [486, 171], [1495, 499], [3591, 1373], [19571, 7573]],
+    perIteration: [[4, 4], [21, 11], [69, 33], [177, 63], [486, 171], [1495, 499], [3591, 1373], [
+      19571,
+      7573,
+    ]],
     final: [214725, 90036],
   },
   integ_part2: {
-    perIteration: [[4, 4], [21, 11], [81, 39], [209, 80], [643, 226], [1991, 678], [4634, 1721], [21688, 8381]],
+    perIteration: [[4, 4], [21, 11], [81, 39], [209, 80], [643, 226], [1991, 678], [4634, 1721], [
+      21688,
+      8381,
+    ]],
     final: [138343, 51782],
   },
   integ_part3: {
@@ -228,7 +250,9 @@ export function mathLanguage(tables: MathTables): PatternLanguage<MathData> {
     },
     resolveAtom(text) {
       const value = Number(text);
-      if (text !== "" && !Number.isNaN(value)) return { kind: "node", op: CONSTANT, payload: tables.constant(value) };
+      if (text !== "" && !Number.isNaN(value)) {
+        return { kind: "node", op: CONSTANT, payload: tables.constant(value) };
+      }
       return { kind: "node", op: SYMBOL, payload: tables.symbol(text) };
     },
   };
@@ -286,7 +310,10 @@ function condition(
 }
 
 /** Compiles math rules (all of them by default) for one e-graph's tables. */
-export function mathRewrites(tables: MathTables, rules: readonly MathRule[] = MATH_RULES): Rewrite<MathData>[] {
+export function mathRewrites(
+  tables: MathTables,
+  rules: readonly MathRule[] = MATH_RULES,
+): Rewrite<MathData>[] {
   const language = mathLanguage(tables);
   return rules.map(([name, lhs, rhs, conditions = []]) => {
     const rewrite = compileRewrite(name, parsePattern(lhs), parsePattern(rhs), language);
@@ -303,12 +330,20 @@ export function mathCost(egraph: EGraph<MathData>, record: number): readonly [nu
 }
 
 /** Renders the term chosen for class `id` as an s-expression. */
-export function mathTermText(egraph: EGraph<MathData>, tables: MathTables, choice: Int32Array, id: number): string {
+export function mathTermText(
+  egraph: EGraph<MathData>,
+  tables: MathTables,
+  choice: Int32Array,
+  id: number,
+): string {
   const pool = egraph.pool;
   const r = choice[egraph.find(id)];
   const op = pool.ops[r];
   if (op === CONSTANT) return String(tables.constants[pool.payloads[r]]);
   if (op === SYMBOL) return tables.symbols[pool.payloads[r]];
-  const kids = Array.from({ length: pool.arities[r] }, (_, k) => mathTermText(egraph, tables, choice, pool.child(r, k)));
+  const kids = Array.from(
+    { length: pool.arities[r] },
+    (_, k) => mathTermText(egraph, tables, choice, pool.child(r, k)),
+  );
   return `(${MATH_OPS[op]} ${kids.join(" ")})`;
 }

@@ -16,6 +16,11 @@ export interface DotOptions {
   readonly groups?: readonly (readonly Term[])[];
   /** Label each group's box (defaults to "kernel 1", "kernel 2", …). */
   readonly groupLabels?: readonly string[];
+  /**
+   * Which way data flows: `"LR"` (default) inputs on the left, the output on the right; `"BT"` inputs at the
+   * bottom, as in Theano's `pydotprint`. Left to right keeps box labels clear of the edges.
+   */
+  readonly direction?: "LR" | "BT" | "TB" | "RL";
 }
 
 /** Escapes text for a double-quoted DOT string (user names are identifiers, but nothing is trusted here). */
@@ -35,17 +40,29 @@ function nodeLabel(t: Term): string {
       return `${v.size <= 4 ? String(t) : "constant"}\n${type}`;
     }
     default: {
-      const attrs = Object.keys(t.attrs).length > 0 ? ` ${JSON.stringify(t.attrs)}` : "";
-      return `${t.op}${attrs}\n${type}`;
+      const attrs = attrText(t.attrs as Readonly<Record<string, unknown>>);
+      return `${t.op}${attrs === "" ? "" : ` ${attrs}`}\n${type}`;
     }
   }
 }
 
+/** Attributes as `axes=[0,1] keepdims`: a true flag by its name, a false one left out, unknown sizes as `?`. */
+function attrText(attrs: Readonly<Record<string, unknown>>): string {
+  return Object.entries(attrs)
+    .filter(([, v]) => v !== false && v !== undefined)
+    .map(([k, v]) => {
+      if (v === true) return k;
+      const text = JSON.stringify(v) ?? String(v);
+      return `${k}=${k === "shape" ? text.replace(/null/g, "?") : text}`;
+    })
+    .join(" ");
+}
+
 function nodeStyle(t: Term): string {
-  if (t.op === "var") return "shape=ellipse, style=filled, fillcolor=\"#d8e8ff\"";
-  if (t.op === "shared") return "shape=ellipse, style=filled, fillcolor=\"#ffe8c0\"";
+  if (t.op === "var") return 'shape=ellipse, style=filled, fillcolor="#d8e8ff"';
+  if (t.op === "shared") return 'shape=ellipse, style=filled, fillcolor="#ffe8c0"';
   if (t.op === "const") return "shape=plaintext";
-  return "shape=box, style=\"rounded,filled\", fillcolor=\"#f4f4f4\"";
+  return 'shape=box, style="rounded,filled", fillcolor="#f4f4f4"';
 }
 
 /**
@@ -63,12 +80,21 @@ export function toDot(roots: Term | readonly Term[], options: DotOptions = {}): 
   const list = Array.isArray(roots) ? roots as readonly Term[] : [roots as Term];
   const order = topoSort(list);
   const id = new Map(order.map((t, i) => [t, `n${i}`]));
-  const lines = ["digraph term {", "  rankdir=BT;", '  node [fontname="Helvetica", fontsize=11];'];
+  const lines = [
+    "digraph term {",
+    `  rankdir=${options.direction ?? "LR"};`,
+    '  graph [fontname="Helvetica", fontsize=13];',
+    '  node [fontname="Helvetica", fontsize=11];',
+    '  edge [fontname="Helvetica"];',
+  ];
   if (options.title) lines.push(`  labelloc=t; label=${quote(options.title)};`);
   const grouped = new Set<Term>();
   (options.groups ?? []).forEach((group, g) => {
     const label = options.groupLabels?.[g] ?? `kernel ${g + 1}`;
-    lines.push(`  subgraph cluster_${g} {`, `    label=${quote(label)}; style=dashed; color="#4060c0";`);
+    lines.push(
+      `  subgraph cluster_${g} {`,
+      `    label=${quote(label)}; style="dashed,rounded"; color="#4060c0"; fontcolor="#4060c0"; fontsize=10;`,
+    );
     for (const t of group) {
       if (id.has(t) && !grouped.has(t)) {
         grouped.add(t);

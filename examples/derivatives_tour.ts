@@ -7,7 +7,9 @@ import * as T from "../mod.ts";
 
 T.config.floatX = "float64";
 const x = T.scalar("x");
-for (const source of ["softplus(x)", "log(1 + exp(x))", "x^3 * sin(x)", "sigmoid(x)", "tanh(x)^2", "exp(x^2)"]) {
+for (
+  const source of ["softplus(x)", "log(1 + exp(x))", "x^3 * sin(x)", "sigmoid(x)", "tanh(x)^2", "exp(x^2)"]
+) {
   const f = T.parse(source);
   const d1 = T.grad(f, x);
   const d2 = T.grad(d1, x);

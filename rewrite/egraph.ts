@@ -26,8 +26,11 @@ export interface Analysis<D> {
 
 /** What the e-graph counts: egg's `total_number_of_nodes` (Σ class node lists) and `total_size` (hashcons). */
 export interface EGraphSize {
+  /** Σ of class node-list lengths. */
   readonly nodes: number;
+  /** The number of e-classes. */
   readonly classes: number;
+  /** Hashcons entries (stale ones included). */
   readonly memo: number;
 }
 
@@ -73,6 +76,7 @@ export class EGraph<D> {
   private readonly scratch: number[] = [];
   private clean = true;
 
+  /** An empty e-graph with `analysis`; `explanations` records a proof forest (see `explain.ts`). */
   constructor(analysis: Analysis<D>, options: { explanations?: boolean } = {}) {
     this.analysis = analysis;
     if (options.explanations) {
@@ -153,12 +157,14 @@ export class EGraph<D> {
     const slot = this.memo.probe(op, payload, s, n);
     if (slot >= 0) return this.memo.valueAt(slot);
     const record = this.pool.push(op, payload, s, n);
-    const id = this.newClass(record, op, payload, s, n);
-    this.memo.insertAt(slot, record, id);
+    const id = this.unionFind.makeSet();
+    this.memo.insertAt(slot, record, id); // before anything else can probe the hashcons (which moves the slot)
+    this.initClass(id, record, op, payload, s, n);
     this.analysis.modify?.(this, id);
     return id;
   }
 
+  /** `addExact` with explanations on: one vertex per exact spelling, joined by congruence. */
   private addExplained(op: number, payload: number, kids: ArrayLike<number>, n: number): number {
     const exact = this.exactMemo!, proofs = this.proofs!;
     const exactSlot = exact.probe(op, payload, kids, n);
@@ -177,16 +183,17 @@ export class EGraph<D> {
       return v;
     }
     const record = this.pool.push(op, payload, s, n);
-    const id = this.newClass(record, op, payload, s, n);
+    const id = this.unionFind.makeSet();
     this.memo.insertAt(slot, record, id);
+    this.initClass(id, record, op, payload, s, n);
     exact.insertAt(exact.probe(op, payload, kids, n), exactRecord, id);
     proofs.addVertex(id, exactRecord);
     this.analysis.modify?.(this, id);
     return id;
   }
 
-  private newClass(record: number, op: number, payload: number, kids: ArrayLike<number>, n: number): number {
-    const id = this.unionFind.makeSet();
+  /** Makes `id` a class holding one new canonical node. */
+  private initClass(id: number, record: number, op: number, payload: number, kids: ArrayLike<number>, n: number): void {
     this.dataOf[id] = this.analysis.make(this, op, payload, kids, n);
     this.nodesOf[id] = [record];
     this.parentsOf[id] = [];
@@ -195,9 +202,9 @@ export class EGraph<D> {
     this.classTotal++;
     this.clean = false;
     this.dirty.push(id);
-    return id;
   }
 
+  /** The canonical ids of `kids`, in a scratch array. */
   private canonicalKids(kids: ArrayLike<number>, n: number): number[] {
     const s = this.scratch;
     for (let i = 0; i < n; i++) s[i] = this.unionFind.find(kids[i]);
@@ -247,7 +254,12 @@ export class EGraph<D> {
   /** The vertex (explanations on) or class of the canonical node `record`, as the hashcons knows it. */
   memoValue(record: number): number {
     const p = this.pool;
-    const slot = this.memo.probe(p.ops[record], p.payloads[record], p.kids.subarray(p.starts[record]), p.arities[record]);
+    const slot = this.memo.probe(
+      p.ops[record],
+      p.payloads[record],
+      p.kids.subarray(p.starts[record]),
+      p.arities[record],
+    );
     return slot >= 0 ? this.memo.valueAt(slot) : -1;
   }
 
@@ -263,6 +275,7 @@ export class EGraph<D> {
     return unions;
   }
 
+  /** Re-canonicalizes the parents of merged classes (merging congruent ones) and re-runs the analysis. */
   private processUnions(): number {
     const pool = this.pool;
     let unions = 0;
@@ -284,7 +297,13 @@ export class EGraph<D> {
       while (this.analysisPending.length > 0) {
         const cls = this.find(this.analysisPending.pop()!), record = this.analysisPending.pop()!;
         const s = this.canonicalRecordKids(record);
-        const made = this.analysis.make(this, pool.ops[record], pool.payloads[record], s, pool.arities[record]);
+        const made = this.analysis.make(
+          this,
+          pool.ops[record],
+          pool.payloads[record],
+          s,
+          pool.arities[record],
+        );
         const old = this.dataOf[cls];
         const joined = this.analysis.join(old, made);
         if (!this.analysis.same(joined, old)) {
@@ -297,12 +316,14 @@ export class EGraph<D> {
     return unions;
   }
 
+  /** The canonical children of a record, in a scratch array. */
   private canonicalRecordKids(record: number): number[] {
     const pool = this.pool, s = this.scratch, start = pool.starts[record], n = pool.arities[record];
     for (let i = 0; i < n; i++) s[i] = this.unionFind.find(pool.kids[start + i]);
     return s;
   }
 
+  /** Normalizes the node lists of touched classes and re-indexes classes by op. */
   private rebuildClasses(): void {
     const pool = this.pool, ops = pool.ops;
     const seen = new Uint8Array(this.unionFind.size);

@@ -80,6 +80,7 @@ export class CompiledPattern<D> {
   private found = 0;
   private limit = Infinity;
 
+  /** Compiles `ast` for `language` (throws a `PatternSyntaxError` for unknown operators or literals). */
   constructor(readonly ast: PatternAst, language: PatternLanguage<D>) {
     const vars: string[] = [], attrVars: string[] = [];
     let nextRegister = 1;
@@ -127,7 +128,16 @@ export class CompiledPattern<D> {
       const output = nextRegister;
       nextRegister += p.args.length;
       this.program.push(
-        instruction({ kind: BIND, op: resolved.op, arity: p.args.length, payload, payloadSlot, payloadBinds, input: register, output }),
+        instruction({
+          kind: BIND,
+          op: resolved.op,
+          arity: p.args.length,
+          payload,
+          payloadSlot,
+          payloadBinds,
+          input: register,
+          output,
+        }),
       );
       p.args.forEach((arg, i) => compile(arg, output + i));
     };
@@ -173,6 +183,7 @@ export class CompiledPattern<D> {
     return this.found;
   }
 
+  /** Runs the program from instruction `pc` on the current registers (backtracking by recursion). */
   private run(pc: number): void {
     const ins = this.program[pc];
     const registers = this.registers;

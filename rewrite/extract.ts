@@ -51,7 +51,11 @@ class OwnCosts<D> {
 }
 
 /** Egg's tree-cost extraction: per class, the node minimizing own cost + Σ children's best costs (fixpoint). */
-export function extractTree<D>(egraph: EGraph<D>, cost: NodeCost<D>, own = new OwnCosts(egraph, cost)): Choice {
+export function extractTree<D>(
+  egraph: EGraph<D>,
+  cost: NodeCost<D>,
+  own = new OwnCosts(egraph, cost),
+): Choice {
   const size = egraph.unionFind.size;
   const best0 = new Float64Array(size).fill(Infinity), best1 = new Float64Array(size).fill(Infinity);
   const choice = new Int32Array(size).fill(-1);

@@ -44,6 +44,7 @@ export class NodePool {
     return this.kids[this.starts[r] + i];
   }
 
+  /** Doubles the record arrays. */
   private growRecords(): void {
     const n = this.ops.length * 2;
     this.ops = grow(this.ops, n);
@@ -52,6 +53,7 @@ export class NodePool {
     this.arities = grow(this.arities, n);
   }
 
+  /** Grows the children array to hold at least `atLeast` entries. */
   private growKids(atLeast: number): void {
     let n = this.kids.length * 2;
     while (n < atLeast) n *= 2;
@@ -72,19 +74,16 @@ export function hashNode(op: number, payload: number, kids: ArrayLike<number>, n
     h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) + kids[i];
     h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
   }
-  h ^= h >>> 15;
-  return h >>> 0;
+  return finish(h);
 }
 
-/** Hash of the contents of record `r` (equal to `hashNode` of the same contents). */
-function hashRecord(pool: NodePool, r: number): number {
-  const kids = pool.kids, start = pool.starts[r], n = pool.arities[r];
-  let h = Math.imul(pool.ops[r] ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(pool.payloads[r] + 0x27d4eb2f, 0xc2b2ae35);
-  for (let i = 0; i < n; i++) {
-    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) + kids[start + i];
-    h = Math.imul(h ^ (h >>> 12), 0x297a2d39);
-  }
-  h ^= h >>> 15;
+/** Murmur3's final avalanche, so the low bits the table uses depend on every input bit. */
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h >>> 0;
 }
 
@@ -96,8 +95,11 @@ function hashRecord(pool: NodePool, r: number): number {
 export class Memo {
   private keys: Int32Array = new Int32Array(1024); // record + 1; 0 marks an empty slot
   private values: Int32Array = new Int32Array(1024);
+  private hashes: Int32Array = new Int32Array(1024); // compared before the record, which is likely not in cache
+  private lastHash = 0;
   private mask = 1023;
   private count = 0;
+  /** An empty table whose keys are records of `pool`. */
   constructor(private readonly pool: NodePool) {}
 
   /** The number of entries. */
@@ -111,21 +113,25 @@ export class Memo {
    */
   probe(op: number, payload: number, kids: ArrayLike<number>, n: number): number {
     const pool = this.pool;
-    let slot = hashNode(op, payload, kids, n) & this.mask;
+    const hash = hashNode(op, payload, kids, n) | 0;
+    this.lastHash = hash;
+    let slot = hash & this.mask;
     for (;;) {
       const key = this.keys[slot];
       if (key === 0) return -1 - slot;
-      const r = key - 1;
-      if (pool.ops[r] === op && pool.payloads[r] === payload && pool.arities[r] === n) {
-        const start = pool.starts[r];
-        let same = true;
-        for (let i = 0; i < n; i++) {
-          if (pool.kids[start + i] !== kids[i]) {
-            same = false;
-            break;
+      if (this.hashes[slot] === hash) {
+        const r = key - 1;
+        if (pool.ops[r] === op && pool.payloads[r] === payload && pool.arities[r] === n) {
+          const start = pool.starts[r];
+          let same = true;
+          for (let i = 0; i < n; i++) {
+            if (pool.kids[start + i] !== kids[i]) {
+              same = false;
+              break;
+            }
           }
+          if (same) return slot;
         }
-        if (same) return slot;
       }
       slot = (slot + 1) & this.mask;
     }
@@ -146,30 +152,36 @@ export class Memo {
     this.values[slot] = value;
   }
 
-  /** Fills the empty slot `-1 - probeResult` with `record → value` (the record must hold the probed contents). */
+  /**
+   * Fills the empty slot `-1 - probeResult` with `record → value`; the record must hold the contents of the
+   * latest `probe` (whose hash is reused).
+   */
   insertAt(probeResult: number, record: number, value: number): void {
     const slot = -1 - probeResult;
     this.keys[slot] = record + 1;
     this.values[slot] = value;
+    this.hashes[slot] = this.lastHash;
     this.count++;
     if (this.count * 2 > this.mask) this.resize();
   }
 
+  /** Doubles the table and re-inserts every entry. */
   private resize(): void {
-    const oldKeys = this.keys, oldValues = this.values;
+    const oldKeys = this.keys, oldValues = this.values, oldHashes = this.hashes;
     const capacity = oldKeys.length * 2;
     this.keys = new Int32Array(capacity);
     this.values = new Int32Array(capacity);
+    this.hashes = new Int32Array(capacity);
     this.mask = capacity - 1;
-    const pool = this.pool;
     for (let s = 0; s < oldKeys.length; s++) {
       const key = oldKeys[s];
       if (key === 0) continue;
-      const r = key - 1;
-      let slot = hashRecord(pool, r) & this.mask;
+      const hash = oldHashes[s];
+      let slot = hash & this.mask;
       while (this.keys[slot] !== 0) slot = (slot + 1) & this.mask;
       this.keys[slot] = key;
       this.values[slot] = oldValues[s];
+      this.hashes[slot] = hash;
     }
   }
 }

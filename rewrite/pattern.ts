@@ -19,6 +19,7 @@ export type PatternAst =
 
 /** A syntax error in a pattern, naming the pattern and what is wrong. */
 export class PatternSyntaxError extends Error {
+  /** An error whose message names the pattern. */
   constructor(message: string) {
     super(message);
     this.name = "PatternSyntaxError";
@@ -46,8 +47,13 @@ export function parsePattern(text: string): PatternAst {
     if (token === ")") return fail("unexpected ')'");
     if (token !== "(") return atomOrVar(token, fail);
     const head = tokens[at++];
-    if (head === undefined || head === "(" || head === ")") return fail("a list must start with an operator name");
+    if (head === undefined || head === "(" || head === ")") {
+      return fail("a list must start with an operator name");
+    }
     const { op, attr } = splitHead(head, fail);
+    if (op === "" || op.startsWith("?") || !Number.isNaN(Number(op))) {
+      fail(`${JSON.stringify(head)} is not an operator name`);
+    }
     const args: PatternAst[] = [];
     while (tokens[at] !== ")") {
       if (tokens[at] === undefined) return fail("missing ')'");

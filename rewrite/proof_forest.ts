@@ -8,14 +8,17 @@
  */
 
 /** Justification of a union: congruence (same op and payload, pairwise equal children). */
-export const CONGRUENCE = -1;
+export const CONGRUENCE: number = -1;
 /** Justification of a union made by constant folding (an analysis); a rule's justification is its index ≥ 0. */
-export const CONSTANT_FOLD = -2;
+export const CONSTANT_FOLD: number = -2;
 
 /** One edge of a proof path: `from`'s term equals `to`'s term by `justification`. */
 export interface ProofEdge {
+  /** The vertex the edge starts from. */
   readonly from: number;
+  /** The vertex it leads to. */
   readonly to: number;
+  /** Why they are equal: a rule index ≥ 0, `CONGRUENCE` or `CONSTANT_FOLD`. */
   readonly justification: number;
   /** For rules: true when the rule rewrote `from`'s term into `to`'s (false: the reverse direction). */
   readonly forward: boolean;
@@ -61,11 +64,21 @@ export class ProofForest {
     }
     const edges: ProofEdge[] = [];
     for (let v = a; v !== meet; v = this.parent[v]) {
-      edges.push({ from: v, to: this.parent[v], justification: this.justification[v], forward: this.forward[v] });
+      edges.push({
+        from: v,
+        to: this.parent[v],
+        justification: this.justification[v],
+        forward: this.forward[v],
+      });
     }
     for (let i = fromB.length - 1; i >= 0; i--) {
       const v = fromB[i];
-      edges.push({ from: this.parent[v], to: v, justification: this.justification[v], forward: !this.forward[v] });
+      edges.push({
+        from: this.parent[v],
+        to: v,
+        justification: this.justification[v],
+        forward: !this.forward[v],
+      });
     }
     return edges;
   }

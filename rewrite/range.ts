@@ -11,8 +11,11 @@ import * as M from "../cas/ops/scalar_math.ts";
 
 /** A sound range of values: every non-NaN element lies in `[lo, hi]`; `nan` false means no element is NaN. */
 export interface Interval {
+  /** Lower bound of the non-NaN values. */
   readonly lo: number;
+  /** Upper bound of the non-NaN values. */
   readonly hi: number;
+  /** True when an element may be NaN. */
   readonly nan: boolean;
 }
 
@@ -73,7 +76,11 @@ function decreasing(f: (x: number) => number, a: Interval, nanInside = false): I
   return outward(f(a.hi), f(a.lo), a.nan || nanInside);
 }
 
-const clampLo = (r: Interval, lo: number): Interval => ({ lo: Math.max(r.lo, lo), hi: Math.max(r.hi, lo), nan: r.nan });
+const clampLo = (r: Interval, lo: number): Interval => ({
+  lo: Math.max(r.lo, lo),
+  hi: Math.max(r.hi, lo),
+  nan: r.nan,
+});
 const within = (r: Interval, lo: number, hi: number): Interval => ({
   lo: Math.min(Math.max(r.lo, lo), hi),
   hi: Math.max(Math.min(r.hi, hi), lo),
@@ -109,7 +116,8 @@ function abs(a: Interval): Interval {
 
 function add(a: Interval, b: Interval): Interval {
   // ∞ + (−∞) is NaN
-  const nan = a.nan || b.nan || (a.hi === Infinity && b.lo === -Infinity) || (a.lo === -Infinity && b.hi === Infinity);
+  const nan = a.nan || b.nan || (a.hi === Infinity && b.lo === -Infinity) ||
+    (a.lo === -Infinity && b.hi === Infinity);
   return outward(a.lo + b.lo, a.hi + b.hi, nan);
 }
 
@@ -245,7 +253,9 @@ function binary(op: OpName, a: Interval, b: Interval, sameClass: boolean): Inter
     case "add":
       return add(a, b);
     case "sub":
-      return sameClass && !a.nan && a.lo > -Infinity && a.hi < Infinity ? { lo: 0, hi: 0, nan: false } : add(a, neg(b));
+      return sameClass && !a.nan && a.lo > -Infinity && a.hi < Infinity
+        ? { lo: 0, hi: 0, nan: false }
+        : add(a, neg(b));
     case "mul":
       return mul(a, b, sameClass);
     case "div":
@@ -348,11 +358,17 @@ export function rangeOf(op: OpName, args: readonly Interval[], sameArgs: boolean
       r = dtype === "bool" ? BOOL : dtype === "int32" ? castToInt(args[0]) : args[0];
       break;
     default:
-      r = args.length === 1 ? unary(op, args[0]) : args.length === 2 ? binary(op, args[0], args[1], sameArgs) : ANYTHING;
+      r = args.length === 1
+        ? unary(op, args[0])
+        : args.length === 2
+        ? binary(op, args[0], args[1], sameArgs)
+        : ANYTHING;
   }
   if (dtype === "float32") return { lo: Math.fround(r.lo), hi: Math.fround(r.hi), nan: r.nan };
   if (dtype === "bool") return BOOL;
-  if (dtype === "int32") return { lo: Math.max(r.lo, -2147483648), hi: Math.min(r.hi, 2147483647), nan: false };
+  if (dtype === "int32") {
+    return { lo: Math.max(r.lo, -2147483648), hi: Math.min(r.hi, 2147483647), nan: false };
+  }
   return r;
 }
 
@@ -364,5 +380,9 @@ function nonNegativeOrAnything(a: Interval): Interval {
 }
 
 function castToInt(a: Interval): Interval {
-  return { lo: Math.trunc(Math.max(a.lo, -2147483648)), hi: Math.trunc(Math.min(a.hi, 2147483647)), nan: false };
+  return {
+    lo: Math.trunc(Math.max(a.lo, -2147483648)),
+    hi: Math.trunc(Math.min(a.hi, 2147483647)),
+    nan: false,
+  };
 }

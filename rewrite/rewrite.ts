@@ -6,7 +6,7 @@
  */
 import type { EGraph } from "./egraph.ts";
 import { CompiledPattern, type PatternLanguage } from "./ematch.ts";
-import { type PatternAst, patternVars, PatternSyntaxError } from "./pattern.ts";
+import { type PatternAst, PatternSyntaxError, patternVars } from "./pattern.ts";
 
 /** Builds the right-hand side of a rewrite for one match. */
 export interface Applier<D> {
@@ -52,6 +52,7 @@ export class PatternApplier<D> implements Applier<D> {
   private readonly ids: number[] = [];
   private readonly kids: number[] = [];
 
+  /** Compiles `rhs` against the variables of `searcher` (throws when a variable is unbound). */
   constructor(rhs: PatternAst, searcher: CompiledPattern<D>, language: PatternLanguage<D>) {
     const build = (p: PatternAst): number => {
       if (p.kind === "var") {

@@ -34,7 +34,11 @@ export interface RunReport {
   /** Milliseconds spent searching, applying and rebuilding. */
   readonly phaseMs: { readonly search: number; readonly apply: number; readonly rebuild: number };
   /** E-graph size at the start of each iteration (egg reports sizes this way). */
-  readonly perIteration: readonly { readonly nodes: number; readonly classes: number; readonly memo: number }[];
+  readonly perIteration: readonly {
+    readonly nodes: number;
+    readonly classes: number;
+    readonly memo: number;
+  }[];
 }
 
 /** Limits and strategy of a run. */
@@ -66,7 +70,11 @@ class LimitReached {
  * // report.stopReason; // "saturated", "node-limit", …
  * ```
  */
-export function runRewrites<D>(egraph: EGraph<D>, rules: readonly Rewrite<D>[], options: RunOptions = {}): RunReport {
+export function runRewrites<D>(
+  egraph: EGraph<D>,
+  rules: readonly Rewrite<D>[],
+  options: RunOptions = {},
+): RunReport {
   const nodeLimit = options.nodeLimit ?? 20_000;
   const iterationLimit = options.iterationLimit ?? 30;
   const timeLimitMs = options.timeLimitMs ?? 200;
@@ -127,7 +135,11 @@ export function runRewrites<D>(egraph: EGraph<D>, rules: readonly Rewrite<D>[], 
             continue;
           }
           const changed = explaining
-            ? egraph.union(rule.searcher.instantiateMatched(egraph, rule.language, list, offset, rule.checkedAtom), rhs, i)
+            ? egraph.union(
+              rule.searcher.instantiateMatched(egraph, rule.language, list, offset, rule.checkedAtom),
+              rhs,
+              i,
+            )
             : egraph.union(rhs, list[offset], i);
           if (changed) count++;
         }
@@ -149,7 +161,8 @@ export function runRewrites<D>(egraph: EGraph<D>, rules: readonly Rewrite<D>[], 
     if (stopReason !== undefined) break;
     const after = egraph.size;
     // like egg, the hashcons size counts too: a node added then folded away leaves the lists unchanged but not it
-    const unchanged = after.nodes === size.nodes && after.classes === size.classes && after.memo === size.memo;
+    const unchanged = after.nodes === size.nodes && after.classes === size.classes &&
+      after.memo === size.memo;
     if (applied === 0 && scheduler.canStop(iterations - 1) && unchanged) {
       stopReason = "saturated";
     } else if (iterations >= iterationLimit) {
@@ -177,7 +190,12 @@ export function runRewrites<D>(egraph: EGraph<D>, rules: readonly Rewrite<D>[], 
 }
 
 /** A condition that throws (a user-written `when`) counts as false rather than ending the run. */
-function safeCondition<D>(rule: Rewrite<D>, egraph: EGraph<D>, matches: readonly number[], offset: number): boolean {
+function safeCondition<D>(
+  rule: Rewrite<D>,
+  egraph: EGraph<D>,
+  matches: readonly number[],
+  offset: number,
+): boolean {
   try {
     return rule.condition!(egraph, matches, offset);
   } catch {

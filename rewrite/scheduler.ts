@@ -51,11 +51,13 @@ export class BackoffScheduler implements Scheduler {
   private readonly banLength: number;
   private readonly stats: RuleStats[] = [];
 
+  /** A scheduler with egg's defaults unless `options` say otherwise. */
   constructor(options: BackoffOptions = {}) {
     this.matchLimit = options.matchLimit ?? 1000;
     this.banLength = options.banLength ?? 5;
   }
 
+  /** The ban record of a rule. */
   private statsOf(rule: number): RuleStats {
     return (this.stats[rule] ??= { timesBanned: 0, bannedUntil: 0 });
   }
@@ -83,6 +85,7 @@ export class BackoffScheduler implements Scheduler {
     return false;
   }
 
+  /** The match threshold of a rule: doubles with each ban. */
   private threshold(s: RuleStats): number {
     return this.matchLimit * 2 ** s.timesBanned;
   }

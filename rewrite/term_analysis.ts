@@ -14,6 +14,7 @@ import type { TermType } from "../cas/ops/types.ts";
 import { formatShape, type Shape, sizeOf } from "../cas/shape.ts";
 import type { Analysis, EGraph } from "./egraph.ts";
 import { CONSTANT_FOLD } from "./proof_forest.ts";
+import type { ClassInfo } from "./rule.ts";
 import { inputRange, intersect, type Interval, rangeOf, rangeOfValues, sameRange } from "./range.ts";
 import { CONST_CODE, type PayloadTable, TERM_OPS } from "./term_language.ts";
 
@@ -24,18 +25,6 @@ const FOLD_INPUT_LIMIT = 4096;
 /** After this many refinements of one class's range, merges stop propagating range changes (ranges only narrow,
  * but a cycle like x = 0.5·x could narrow a bound toward 0 for thousands of steps). */
 const MAX_REFINEMENTS = 8;
-
-/** What a rule condition can see about an e-class. */
-export interface ClassInfo {
-  /** Element type. */
-  readonly dtype: DType;
-  /** Static shape. */
-  readonly shape: Shape;
-  /** Set when every element of the class is this known constant. */
-  readonly constant?: number;
-  /** Sound bounds of the values; `nan`: may be NaN. */
-  readonly range: { readonly lo: number; readonly hi: number; readonly nan: boolean };
-}
 
 /** The analysis data of one e-class. Immutable: a change makes a new object. */
 export interface TermData extends ClassInfo {
@@ -99,7 +88,9 @@ export function termAnalysis(table: PayloadTable): Analysis<TermData> {
       const row = rowOf(name);
       const type = row.infer(childTypes, attrs);
       let value: NDArray | undefined;
-      if (allConstant && type.shape.every((s) => s !== null) && sizeOf(type.shape as number[]) <= FOLD_LIMIT) {
+      if (
+        allConstant && type.shape.every((s) => s !== null) && sizeOf(type.shape as number[]) <= FOLD_LIMIT
+      ) {
         try {
           const args = Array.from({ length: n }, (_, i) => egraph.data(kids[i]).value!);
           value = row.evaluate(args, attrs, type, childTypes.slice());

@@ -27,7 +27,9 @@ export const CONST_CODE: number = opCode("const");
 export function attrsKey(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(attrsKey).join(",")}]`;
   if (value !== null && typeof value === "object") {
-    const entries = Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${attrsKey((value as never)[k])}`);
+    const entries = Object.keys(value).sort().map((k) =>
+      `${JSON.stringify(k)}:${attrsKey((value as never)[k])}`
+    );
     return `{${entries.join(",")}}`;
   }
   return JSON.stringify(value) ?? "undefined";
@@ -119,7 +121,12 @@ export function addTerms<D>(
 }
 
 /** The term of node record `r` given terms for its children. */
-export function termOfNode(egraph: EGraph<unknown>, table: PayloadTable, r: number, args: readonly Term[]): Term {
+export function termOfNode(
+  egraph: EGraph<unknown>,
+  table: PayloadTable,
+  r: number,
+  args: readonly Term[],
+): Term {
   const pool = egraph.pool;
   const leaf = table.leaf(pool.payloads[r]);
   if (leaf !== undefined && args.length === 0) return leaf;
@@ -154,7 +161,9 @@ export function termsOfChoice<D>(
       for (let k = 0; k < n; k++) {
         const child = egraph.find(pool.child(r, k));
         if (!memo.has(child)) {
-          if (expanded.has(child)) throw new Error(`extraction: the chosen nodes form a cycle at e-class ${child}`);
+          if (expanded.has(child)) {
+            throw new Error(`extraction: the chosen nodes form a cycle at e-class ${child}`);
+          }
           stack.push(child);
           ready = false;
         }

@@ -75,7 +75,11 @@ function innerLoop(rank: number, kinds: readonly InnerKind[], body: (lines: stri
  * Generates `out[o + flat(i)] = expr(x_0[i], …)` over the loop dims `dims` (rank ≥ 1), operands read through
  * their strides. The returned runner is specialized for the stride kinds of the first call's operands.
  */
-export function elementwiseKernel(expr: ScalarExpr, innerStrides: readonly number[], rank: number): LoopRunner {
+export function elementwiseKernel(
+  expr: ScalarExpr,
+  innerStrides: readonly number[],
+  rank: number,
+): LoopRunner {
   const constants: number[] = [];
   const rendered = renderExpr(expr, constants);
   const count = innerStrides.length;
@@ -88,14 +92,16 @@ export function elementwiseKernel(expr: ScalarExpr, innerStrides: readonly numbe
       0,
       rank - 1,
       count,
-      innerLoop(rank, kinds, (reads) => [...reads, ...rendered.lines, `O[po + j] = ${rendered.result};`]).concat(
-        `po += n${rank - 1};`,
-      ),
+      innerLoop(rank, kinds, (reads) => [...reads, ...rendered.lines, `O[po + j] = ${rendered.result};`])
+        .concat(
+          `po += n${rank - 1};`,
+        ),
     ),
   ];
   const fn = compileSource(PARAMS, body.join("\n"));
   const K = Float64Array.from(constants);
-  return (out, outOffset, arrays, offsets, dims, strides) => fn(out, outOffset, arrays, offsets, dims, strides, K, HELPERS);
+  return (out, outOffset, arrays, offsets, dims, strides) =>
+    fn(out, outOffset, arrays, offsets, dims, strides, K, HELPERS);
 }
 
 /** Accumulation code of each reduction: initial value, combining step, final value. */
@@ -159,5 +165,6 @@ export function reductionKernel(
   ];
   const fn = compileSource(PARAMS, body.join("\n"));
   const K = Float64Array.from(constants);
-  return (out, outOffset, arrays, offsets, dims, strides) => fn(out, outOffset, arrays, offsets, dims, strides, K, HELPERS);
+  return (out, outOffset, arrays, offsets, dims, strides) =>
+    fn(out, outOffset, arrays, offsets, dims, strides, K, HELPERS);
 }

@@ -52,35 +52,69 @@ export function softmaxLines(
   scratch: Float64Array,
 ): void {
   const length = x.shape[axis];
-  const step = x.strides[axis];
   let outStep = 1;
   for (let d = axis + 1; d < x.shape.length; d++) outStep *= x.shape[d];
-  const data = x.array;
+  if (x.strides[axis] === 1 && outStep === 1 && isContiguous(x.shape, x.strides)) {
+    // rows of a contiguous array along its last axis: no index arithmetic
+    const rows = length === 0 ? 0 : sizeOfShape(x.shape) / length;
+    for (let r = 0; r < rows; r++) {
+      softmaxLine(x.array, x.base + r * length, 1, length, out, outBase + r * length, 1, log, scratch);
+    }
+    return;
+  }
   forEachLine(x.shape, x.strides, axis, (offset, line) => {
-    const start = x.base + offset;
     // the output is contiguous: line `line` of the other axes starts at this element
     const outer = Math.floor(line / outStep), inner = line % outStep;
     const o = outBase + outer * length * outStep + inner;
-    let m = -Infinity;
-    for (let j = 0; j < length; j++) {
-      const v = data[start + j * step];
-      m = m !== m || v !== v ? NaN : m >= v ? m : v;
-    }
-    const shift = Number.isFinite(m) ? m : 0;
-    let s = 0;
-    for (let j = 0; j < length; j++) {
-      const shifted = data[start + j * step] - shift;
-      const e = Math.exp(shifted);
-      scratch[j] = log ? shifted : e;
-      s += e;
-    }
-    if (log) {
-      const ls = Math.log(s);
-      for (let j = 0; j < length; j++) out[o + j * outStep] = scratch[j] - ls;
-    } else {
-      for (let j = 0; j < length; j++) out[o + j * outStep] = scratch[j] / s;
-    }
+    softmaxLine(x.array, x.base + offset, x.strides[axis], length, out, o, outStep, log, scratch);
   });
+}
+
+function softmaxLine(
+  data: DataArray,
+  start: number,
+  step: number,
+  length: number,
+  out: DataArray,
+  o: number,
+  outStep: number,
+  log: boolean,
+  scratch: Float64Array,
+): void {
+  let m = -Infinity;
+  for (let j = 0; j < length; j++) {
+    const v = data[start + j * step];
+    m = m !== m || v !== v ? NaN : m >= v ? m : v;
+  }
+  const shift = m - m === 0 ? m : 0;
+  let s = 0;
+  for (let j = 0; j < length; j++) {
+    const shifted = data[start + j * step] - shift;
+    const e = Math.exp(shifted);
+    scratch[j] = log ? shifted : e;
+    s += e;
+  }
+  if (log) {
+    const ls = Math.log(s);
+    for (let j = 0; j < length; j++) out[o + j * outStep] = scratch[j] - ls;
+  } else {
+    for (let j = 0; j < length; j++) out[o + j * outStep] = scratch[j] / s;
+  }
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function isContiguous(shape: readonly number[], strides: readonly number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
 }
 
 /** Joins contiguous `parts` along `axis` into the contiguous `out` of shape `shape`. */

@@ -6,13 +6,25 @@
  * by kernels that cannot all absorb it, or would be recomputed once per element of a broadcast.
  * @module
  */
-import { BINARY_OPS, type ElementwiseOp, type OpName, type ReduceOp, REDUCE_OPS, UNARY_OPS } from "../../cas/ops/names.ts";
+import {
+  BINARY_OPS,
+  type ElementwiseOp,
+  type OpName,
+  REDUCE_OPS,
+  type ReduceOp,
+  UNARY_OPS,
+} from "../../cas/ops/names.ts";
 import type { OpAttrs } from "../../cas/ops/types.ts";
 import { type Term, topoSort } from "../../cas/term.ts";
 import type { ElementwiseKernel, ScalarExpr } from "../kernel_ir.ts";
 
 /** The ops a fused loop computes point by point. */
-export const ELEMENTWISE: ReadonlySet<OpName> = new Set<OpName>([...UNARY_OPS, ...BINARY_OPS, "where", "cast"]);
+export const ELEMENTWISE: ReadonlySet<OpName> = new Set<OpName>([
+  ...UNARY_OPS,
+  ...BINARY_OPS,
+  "where",
+  "cast",
+]);
 const REDUCTIONS: ReadonlySet<OpName> = new Set<OpName>(REDUCE_OPS);
 /** Ops whose value is a view of their first argument's storage (no arithmetic). */
 export const VIEW_OPS: ReadonlySet<OpName> = new Set<OpName>([

@@ -27,7 +27,9 @@ function concreteShape(t: Term, args: readonly (readonly number[])[]): number[] 
       const x = args[0];
       const lead = target.length - x.length;
       if (lead < 0 || x.some((d, i) => d !== 1 && d !== target[i + lead])) {
-        throw new ShapeError(`broadcastTo: cannot broadcast shape ${formatShape(x)} to ${formatShape(target)}`);
+        throw new ShapeError(
+          `broadcastTo: cannot broadcast shape ${formatShape(x)} to ${formatShape(target)}`,
+        );
       }
       return [...target];
     }
@@ -45,7 +47,9 @@ function concreteShape(t: Term, args: readonly (readonly number[])[]): number[] 
     case "min": {
       const { axes } = t.attrs as OpAttrs["max"];
       if (axes.some((a) => args[0][a] === 0)) {
-        throw new ShapeError(`${t.op}: cannot reduce an empty axis of shape ${formatShape(args[0])} (no identity)`);
+        throw new ShapeError(
+          `${t.op}: cannot reduce an empty axis of shape ${formatShape(args[0])} (no identity)`,
+        );
       }
       break;
     }

@@ -23,11 +23,39 @@ function roundToBits(v: number, bits: number): number {
 const LN2_HI = roundToBits(Math.LN2, 15);
 const LN2_LO = Math.LN2 - LN2_HI;
 // π/2 split in three 8-bit parts and a float32 tail: n·P1..n·P3 are exact for |n| < 2^16, so sin, cos and tan
-// reduce accurately for |x| up to about 1e5 (beyond that the reduction loses bits, as documented in README).
+// reduce accurately by Cody–Waite for |x| < 65536 (Payne–Hanek beyond).
 const P1 = roundToBits(Math.PI / 2, 8);
 const P2 = roundToBits(Math.PI / 2 - P1, 8);
 const P3 = roundToBits(Math.PI / 2 - P1 - P2, 8);
 const P4 = Math.PI / 2 - P1 - P2 - P3;
+
+/**
+ * The first `count` 32-bit words of the binary expansion of 2/π after the point, computed exactly with BigInt
+ * (Machin's formula for π with two spare words), for Payne–Hanek reduction of huge arguments.
+ */
+function twoOverPiWords(count: number): number[] {
+  const bits = BigInt(32 * (count + 2));
+  const one = 1n << bits;
+  const atanInverse = (k: bigint) => {
+    let sum = 0n, term = one / k, n = 1n, sign = 1n;
+    const k2 = k * k;
+    while (term !== 0n) {
+      sum += (sign * term) / n;
+      term /= k2;
+      n += 2n;
+      sign = -sign;
+    }
+    return sum;
+  };
+  const pi = 16n * atanInverse(5n) - 4n * atanInverse(239n);
+  const twoOverPi = (2n * one * one) / pi;
+  return Array.from({ length: count }, (_, k) => Number((twoOverPi >> (bits - 32n * BigInt(k + 1))) & 0xffffffffn));
+}
+
+/** A leading zero word (the integer part) then 7 words of 2/π: enough for every float32 exponent. */
+const TWO_OVER_PI_TABLE = [0, ...twoOverPiWords(7)];
+/** Beyond this, Cody–Waite's three-part π/2 loses bits; Payne–Hanek takes over. */
+const CODY_WAITE_LIMIT = 65536;
 
 /** Horner form of Σ c_k·z^k, with each coefficient written exactly as a float32 literal. */
 function horner(z: string, coefficients: readonly number[]): string {
@@ -171,10 +199,11 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
   }],
   ["th_sinh", {
     deps: ["th_exp", "th_expm1"],
+    // Near overflow e^a/2 = e^(a − ln 2): a − LN2_HI is exact there, and e^(−LN2_LO) a constant factor.
     code: `fn th_sinh(x: f32) -> f32 {
   let a = abs(x);
   var r: f32;
-  if (a > 88.0f) { r = th_exp(a - ${F(Math.LN2)}); } else { let e = th_expm1(a); r = 0.5f * (e + e / (e + 1.0f)); }
+  if (a > 88.0f) { r = th_exp(a - ${F(LN2_HI)}) * ${F(Math.exp(-LN2_LO))}; } else { let e = th_expm1(a); r = 0.5f * (e + e / (e + 1.0f)); }
   return select(r, -r, x < 0.0f);
 }`,
   }],
@@ -182,7 +211,7 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
     deps: ["th_exp"],
     code: `fn th_cosh(x: f32) -> f32 {
   let a = abs(x);
-  if (a > 88.0f) { return th_exp(a - ${F(Math.LN2)}); }
+  if (a > 88.0f) { return th_exp(a - ${F(LN2_HI)}) * ${F(Math.exp(-LN2_LO))}; }
   let e = th_exp(a);
   return 0.5f * (e + 1.0f / e);
 }`,
@@ -248,10 +277,74 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
 }`,
   }],
   ["th_reduced", { deps: [], code: "struct ThReduced { r: f32, q: i32 }" }],
+  ["th_mul_wide", {
+    deps: [],
+    // The 64-bit product of two u32 as (high, low), from 16-bit halves (WGSL has no 64-bit integers).
+    code: `fn th_mul_wide(a: u32, b: u32) -> vec2<u32> {
+  let a0 = a & 0xffffu;
+  let a1 = a >> 16u;
+  let b0 = b & 0xffffu;
+  let b1 = b >> 16u;
+  let p00 = a0 * b0;
+  let p01 = a0 * b1;
+  let p10 = a1 * b0;
+  let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
+  return vec2<u32>(a1 * b1 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u), (p00 & 0xffffu) | (mid << 16u));
+}`,
+  }],
+  ["th_two_over_pi", {
+    deps: [],
+    code: `var<private> th_two_over_pi: array<u32, ${TWO_OVER_PI_TABLE.length}> = array<u32, ${TWO_OVER_PI_TABLE.length}>(${
+      TWO_OVER_PI_TABLE.map((w) => `0x${w.toString(16)}u`).join(", ")
+    });`,
+  }],
+  ["th_reduce_payne_hanek", {
+    deps: ["th_reduced", "th_mul_wide", "th_two_over_pi"],
+    // |x| = M·2^E with M a 24-bit integer. (x·2/π) mod 4 only needs the bits of 2/π from position E − 1 on: the
+    // earlier ones give multiples of 4. M times a 96-bit window of them has the quadrant in bits 94–95 and 64
+    // fraction bits below, plenty for the closest float32 approaches to a multiple of π/2.
+    code: `fn th_reduce_payne_hanek(x: f32) -> ThReduced {
+  let bits = bitcast<u32>(abs(x));
+  let m = (bits & 0x7fffffu) | 0x800000u;
+  let p = i32(bits >> 23u) - 150 - 1 + 31;
+  let k = p / 32;
+  let s = u32(p % 32);
+  var w: array<u32, 3>;
+  for (var j = 0; j < 3; j = j + 1) {
+    let hi = th_two_over_pi[k + j];
+    let lo = th_two_over_pi[k + j + 1];
+    w[j] = select((hi << s) | (lo >> (32u - s)), hi, s == 0u);
+  }
+  let m2 = th_mul_wide(m, w[2]);
+  let m1 = th_mul_wide(m, w[1]);
+  let m0 = th_mul_wide(m, w[0]);
+  let r3 = m2.y;
+  let r2 = m2.x + m1.y;
+  let c2 = select(0u, 1u, r2 < m2.x);
+  // word 1 (bits 64–95); carries out of it, and word 0, only add multiples of 4 to x·2/π
+  let r1 = m1.x + m0.y + c2;
+  var q = i32(r1 >> 30u);
+  var fHi = (r1 << 2u) | (r2 >> 30u);
+  var fLo = (r2 << 2u) | (r3 >> 30u);
+  var sign = 1.0f;
+  if ((fHi & 0x80000000u) != 0u) {
+    // fraction ≥ 1/2: use f − 1 (its magnitude is the two's complement) and the next quadrant
+    fLo = ~fLo + 1u;
+    fHi = ~fHi + select(0u, 1u, fLo == 0u);
+    sign = -1.0f;
+    q = q + 1;
+  }
+  let f = f32(fHi) * ${F(2 ** -32)} + f32(fLo) * ${F(2 ** -64)};
+  var r = sign * f * ${F(Math.PI / 2)};
+  if (x < 0.0f) { r = -r; q = -q; }
+  return ThReduced(r, q);
+}`,
+  }],
   ["th_reduce_half_pi", {
-    deps: ["th_reduced"],
-    // Cody–Waite: x = n·π/2 + r with |r| ≤ π/4.
+    deps: ["th_reduced", "th_reduce_payne_hanek"],
+    // x = n·π/2 + r with |r| ≤ π/4: Cody–Waite for moderate |x|, Payne–Hanek beyond.
     code: `fn th_reduce_half_pi(x: f32) -> ThReduced {
+  if (abs(x) >= ${F(CODY_WAITE_LIMIT)}) { return th_reduce_payne_hanek(x); }
   let n = round(x * ${F(2 / Math.PI)});
   let r = (((x - n * ${F(P1)}) - n * ${F(P2)}) - n * ${F(P3)}) - n * ${F(P4)};
   return ThReduced(r, i32(n));
@@ -315,7 +408,7 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
 }`,
   }],
   ["th_pow", {
-    deps: ["th_isnan", "th_nan", "th_exp", "th_log"],
+    deps: ["th_isnan", "th_isinf", "th_nan", "th_exp", "th_log"],
     // JavaScript's Math.pow semantics (the reference): x^0 = 1, NaN otherwise propagates, 1^±∞ = NaN, negative
     // bases only with integer exponents (odd ones keep the sign).
     code: `fn th_pow(a: f32, b: f32) -> f32 {
@@ -323,7 +416,7 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
   if (th_isnan(a) || th_isnan(b)) { return th_nan(); }
   var r = th_exp(b * th_log(abs(a)));
   if (a < 0.0f) {
-    if (floor(b) != b) { return th_nan(); }
+    if (floor(b) != b && !th_isinf(a)) { return th_nan(); }
     let odd = abs(b) < ${F(2 ** 24)} && (i32(abs(b)) & 1) == 1;
     if (odd) { r = -r; }
   }

@@ -11,7 +11,7 @@ import { type DType, promoteTypes } from "../../cas/dtype.ts";
 import type { ElementwiseOp } from "../../cas/ops/names.ts";
 import { BOOL_RESULT_OPS } from "../../cas/ops/names.ts";
 import type { ElementwiseKernel, ScalarExpr } from "../kernel_ir.ts";
-import { f32Literal, literalOf } from "./wgsl_literals.ts";
+import { f32Bits, f32Literal, literalOf } from "./wgsl_literals.ts";
 
 /** Renders one op applied to WGSL argument expressions. */
 export type WgslRender = (args: readonly string[]) => string;
@@ -220,7 +220,7 @@ export function renderExpression(kernel: ElementwiseKernel, read: InputReader, p
     if (e.kind === "input") {
       out = { name: read(e.index), dtype: kernel.inputDtypes[e.index] };
     } else if (e.kind === "const") {
-      out = bind(f32Literal(e.value), "float32");
+      out = bind(finiteOrRuntime(e.value), "float32");
     } else if (e.op === "cast" && e.args[0].kind === "const") {
       const dtype = e.dtype ?? kernel.outDtype;
       out = bind(literalOf(e.args[0].value, dtype), dtype);
@@ -241,6 +241,15 @@ export function renderExpression(kernel: ElementwiseKernel, read: InputReader, p
   const root = visit(kernel.expr);
   const value = convert(root.name, root.dtype, kernel.outDtype);
   return { statements, value, dtype: kernel.outDtype };
+}
+
+/**
+ * A float32 literal; ±∞ and NaN are built at run time from their bits (`th_zero` is a zero that is not a constant
+ * expression), since a non-finite constant expression is a shader-creation error in WGSL.
+ */
+function finiteOrRuntime(value: number): string {
+  if (Number.isFinite(value)) return f32Literal(value);
+  return `bitcast<f32>(0x${f32Bits(value).toString(16)}u | th_zero)`;
 }
 
 function integerRow(op: ElementwiseOp): WgslRender {

@@ -8,9 +8,13 @@
 import { FloatLanes, type SimdValues, type Vec } from "./simd_values.ts";
 import { Simd } from "./opcodes.ts";
 
+/** Functions float32 kernels compute by a float64 `Math` call per lane (logaddexp: its max + log1p(e^-|a-b|)
+ * cancels to far more than a few float32 ulps near 0, so it is evaluated in float64). */
+export type ViaImport = "asin" | "acos" | "atan" | "pow" | "logaddexp";
+
 /** The imported float64 functions a float32 kernel may call per lane (their function indices). */
 export interface MathImports {
-  index(name: "sin" | "cos" | "tan" | "asin" | "acos" | "atan" | "pow"): number;
+  index(name: ViaImport | "sin" | "cos" | "tan"): number;
 }
 
 const LOG2E = 1.4426950408889634;
@@ -28,6 +32,24 @@ const PIO2_2 = 6.077100506303965976595549136618501506745815277099609375e-11;
 const PIO2_3 = 2.0222662487959506e-21;
 /** Beyond this |x| the float64 Cody–Waite reduction is no longer exact enough; a Math call per lane. */
 const TRIG_FAST_LIMIT = 262144;
+
+/** (e^r - 1 - r)/r² on |r| ≤ ln2/2 (degree-4 Chebyshev fit; e^r = 1 + r + r²·Q(r) within 1e-8 relative). */
+const EXPM1_TAIL = [0.5, 0.166665778, 0.0416665561, 0.00836317334, 0.00139261759];
+/** e^r = 1 + r + r²·Q(r), evaluated as one Horner chain. */
+const EXP_POLY = [1, 1, ...EXPM1_TAIL];
+
+/** (log1p(g) - g + g²/2)/g³ on [√½-1, ½] (degree-8 Chebyshev fit; log1p error < 0.85 ulp in float32). */
+const LOG1P_TAIL = [
+  0.333333313,
+  -0.250000745,
+  0.20000957,
+  -0.166611999,
+  0.142361149,
+  -0.125662312,
+  0.119499706,
+  -0.106183156,
+  0.0521774068,
+];
 
 /** erf(x) = x + x·P(x²) on |x| < 1, P = erf(x)/x - 1 (degree-6 Chebyshev fit, f32 error < 0.4 ulp). */
 const ERF_SMALL = [
@@ -61,20 +83,24 @@ export class MathF32 {
   /** f64x2 arithmetic (for the trigonometric functions and hypot). */
   readonly d: FloatLanes;
 
-  constructor(readonly v: SimdValues, readonly imports: MathImports) {
-    this.f = new FloatLanes(v, "f32");
-    this.d = new FloatLanes(v, "f64");
+  /** `fma`: polynomials use relaxed_madd (see `FloatLanes`); results meet the same bounds either way. */
+  constructor(readonly v: SimdValues, readonly imports: MathImports, fma = false) {
+    this.f = new FloatLanes(v, "f32", fma);
+    this.d = new FloatLanes(v, "f64", fma);
   }
 
   // ---- exp family -------------------------------------------------------------------------------------------
 
-  /** Splits x = n·ln2 + r, |r| ≤ ln2/2, for x already clamped to |x| < 2^21: returns n (float and int) and r. */
-  private reduceLn2(x: Vec): { n: Vec; ni: Vec; r: Vec } {
+  /**
+   * Splits x = n·ln2 + r, |r| ≤ ln2/2, for x already clamped to |x| < 2^21. Returns n as a float and as the
+   * int32 `n + bias` (read from the low mantissa bits of the rounding sum).
+   */
+  private reduceLn2(x: Vec, bias = 0): { n: Vec; ni: Vec; r: Vec } {
     const { f, v } = this;
-    const t = f.add(f.mul(x, f.c(LOG2E)), f.c(ROUND_MAGIC));
+    const t = f.mulAdd(x, f.c(LOG2E), f.c(ROUND_MAGIC));
     const n = f.sub(t, f.c(ROUND_MAGIC));
-    const ni = v.op(Simd.i32x4_sub, t, v.i32(ROUND_MAGIC_BITS));
-    const r = f.sub(f.sub(x, f.mul(n, f.c(LN2_HI))), f.mul(n, f.c(LN2_LO)));
+    const ni = v.op(Simd.i32x4_sub, t, v.i32(ROUND_MAGIC_BITS - bias));
+    const r = f.mulAdd(n, f.c(-LN2_LO), f.mulAdd(n, f.c(-LN2_HI), x));
     return { n, ni, r };
   }
 
@@ -83,19 +109,27 @@ export class MathF32 {
     return this.v.shift(Simd.i32x4_shl, this.v.op(Simd.i32x4_add, ni, this.v.i32(127)), 23);
   }
 
+  /** expm1(r) - r = r²·Q(r) on |r| ≤ ln2/2; Q is a degree-4 Chebyshev fit (relative error < 1e-8). */
+  private expm1Tail(r: Vec): Vec {
+    const { f } = this;
+    return f.mul(f.mul(r, r), f.horner(r, EXPM1_TAIL));
+  }
+
   /**
-   * e^x · 2^extraExponent. Clamping to [-104, 89] sends overflow to Inf and underflow to 0 through the final
-   * scaling, which is split in two factors so that subnormal results round only once.
+   * e^x · 2^extraExponent. Clamping to [-104, 90] sends overflow to Inf and underflow to 0 through the final
+   * scaling, which is split in two factors so that subnormal results round only once (a branch to a rare
+   * slow path measured slower: V8 spills every live vector around it). `nonPositive` skips the upper clamp.
    */
-  expScaled(x: Vec, extraExponent = 0): Vec {
+  expScaled(x: Vec, extraExponent = 0, nonPositive = false): Vec {
     const { f, v } = this;
-    const clamped = f.pmax(f.pmin(x, f.c(89)), f.c(-104));
-    const { ni, r } = this.reduceLn2(clamped);
-    // e^r on |r| ≤ 0.347: Taylor to degree 7 (truncation < 0.15 ulp).
-    const p = f.horner(r, [1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040]);
-    const half = v.shift(Simd.i32x4_shr_s, ni, 1);
-    const rest = v.op(Simd.i32x4_add, v.op(Simd.i32x4_sub, ni, half), v.i32(extraExponent));
-    return f.mul(f.mul(p, this.pow2(half)), this.pow2(rest));
+    const low = f.pmax(x, f.c(-104));
+    const clamped = nonPositive ? low : f.pmin(low, f.c(90));
+    // biased = n + 254 + extra; its halves are both valid biased exponents for n in [-150, 130].
+    const { ni: biased, r } = this.reduceLn2(clamped, 254 + extraExponent);
+    const p = f.horner(r, EXP_POLY);
+    const half = v.shift(Simd.i32x4_shr_s, biased, 1);
+    const rest = v.op(Simd.i32x4_sub, biased, half);
+    return f.mul(f.mul(p, v.shift(Simd.i32x4_shl, half, 23)), v.shift(Simd.i32x4_shl, rest, 23));
   }
 
   /** e^x. */
@@ -108,11 +142,11 @@ export class MathF32 {
     const { f, v } = this;
     const clamped = f.pmax(f.pmin(x, f.c(89)), f.c(-30));
     const { ni, r } = this.reduceLn2(clamped);
-    const q = f.add(r, f.mul(f.mul(r, r), f.horner(r, [1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040])));
+    const q = f.add(r, this.expm1Tail(r));
     // 2^128 is not a float32: scale by 2^min(n,127), then by the remaining factor (1 or 2).
     const capped = v.op(Simd.i32x4_min_s, ni, v.i32(127));
     const scale = this.pow2(capped);
-    const y = f.add(f.mul(scale, q), f.sub(scale, f.c(1)));
+    const y = f.mulAdd(scale, q, f.sub(scale, f.c(1)));
     const result = f.mul(y, this.pow2(v.op(Simd.i32x4_sub, ni, capped)));
     return this.keepZeroSign(x, result);
   }
@@ -139,15 +173,17 @@ export class MathF32 {
     return { k: v.op(Simd.f32x4_convert_i32x4_s, ki), ki, f: f.sub(mantissa, f.c(1)) };
   }
 
-  /** k·ln2 + log1p(f) for f in [√½-1, √2-1], via s = f/(2+f) and the atanh series (fdlibm's arrangement). */
+  /**
+   * k·ln2 + log1p(g) for g in [√½-1, ½]: log1p(g) = g - g²/2 + g³·P(g), P a degree-8 Chebyshev fit, with the
+   * small terms summed first. No division: the divider was the bottleneck of softplus.
+   */
   private logFromParts(k: Vec, g: Vec): Vec {
     const { f } = this;
-    const s = f.div(g, f.add(g, f.c(2)));
-    const z = f.mul(s, s);
-    const series = f.mul(z, f.horner(z, [2 / 3, 2 / 5, 2 / 7, 2 / 9]));
-    const halfSquare = f.mul(f.mul(g, g), f.c(0.5));
-    const low = f.add(f.mul(k, f.c(LN2_LO)), f.mul(s, f.add(halfSquare, series)));
-    return f.add(f.mul(k, f.c(LN2_HI)), f.sub(g, f.sub(halfSquare, low)));
+    const square = f.mul(g, g);
+    const tail = f.mul(f.mul(square, g), f.horner(g, LOG1P_TAIL));
+    const low = f.mulAdd(k, f.c(LN2_LO), tail);
+    const y = f.sub(g, f.sub(f.mul(square, f.c(0.5)), low));
+    return f.mulAdd(k, f.c(LN2_HI), y);
   }
 
   /** log(u) results for the inputs the polynomial does not cover: +Inf, ±0 → -Inf, negative or NaN → NaN. */
@@ -168,7 +204,7 @@ export class MathF32 {
    * log(1 + x): log of u = 1 + x plus the rounding error of that sum, c = x - (u - 1), folded into f as
    * c/2^k (negligible, and masked, once u ≥ 2^25).
    */
-  log1p(x: Vec, options: { finiteNonNegative?: boolean } = {}): Vec {
+  log1p(x: Vec): Vec {
     const { f, v } = this;
     const u = f.add(x, f.c(1));
     const { k, ki, f: g } = this.splitLog(u, false);
@@ -176,8 +212,18 @@ export class MathF32 {
     const inRange = v.op(Simd.i32x4_lt_s, ki, v.i32(25));
     const correction = v.and(inRange, f.mul(error, this.pow2(v.op(Simd.i32x4_sub, v.i32(0), ki))));
     const y = this.logFromParts(k, f.add(g, correction));
-    if (options.finiteNonNegative) return y;
     return this.keepZeroSign(x, this.logSpecials(u, y));
+  }
+
+  /**
+   * log1p(e) for e in [0, 1] (or NaN), as in softplus: e itself below ½ (k = 0), else (e - 1)/2 with k = 1,
+   * both exact, so no exponent split and no rounding correction are needed.
+   */
+  private log1pUnit(e: Vec): Vec {
+    const { f, v } = this;
+    const upper = f.ge(e, f.c(0.5));
+    const g = v.select(upper, f.mulAdd(e, f.c(0.5), f.c(-0.5)), e);
+    return this.logFromParts(v.and(upper, f.c(1)), g);
   }
 
   // ---- exp/log compositions --------------------------------------------------------------------------------
@@ -185,15 +231,15 @@ export class MathF32 {
   /** 1 / (1 + e^-x) as num/(1 + e^-|x|), num = 1 for x ≥ 0 and e^-|x| below (never overflows). */
   sigmoid(x: Vec): Vec {
     const { f, v } = this;
-    const e = this.exp(f.neg(f.abs(x)));
+    const e = this.expScaled(f.negAbs(x), 0, true);
     return f.div(v.select(f.ge(x, f.c(0)), f.c(1), e), f.add(e, f.c(1)));
   }
 
   /** log(1 + e^x) as max(x, 0) + log1p(e^-|x|). */
   softplus(x: Vec): Vec {
     const { f } = this;
-    const e = this.exp(f.neg(f.abs(x)));
-    return f.add(f.pmax(x, f.c(0)), this.log1p(e, { finiteNonNegative: true }));
+    const e = this.expScaled(f.negAbs(x), 0, true);
+    return f.add(f.pmax(x, f.c(0)), this.log1pUnit(e));
   }
 
   /** tanh x = sign(x)·e/(e + 2), e = expm1(2|x|); |x| > 9.5 rounds to ±1 anyway. */
@@ -227,15 +273,6 @@ export class MathF32 {
     const near = this.log(f.neg(this.expm1(x)));
     const far = this.log1p(f.neg(this.exp(x)));
     return v.select(f.gt(x, f.c(-Math.LN2)), near, far);
-  }
-
-  /** log(e^a + e^b) = max + log1p(e^-|a-b|); equal infinities (a - b NaN) give the max. */
-  logaddexp(a: Vec, b: Vec): Vec {
-    const { f, v } = this;
-    const high = f.max(a, b);
-    const difference = f.sub(a, b);
-    const tail = this.log1p(this.exp(f.neg(f.abs(difference))), { finiteNonNegative: true });
-    return f.add(high, v.and(f.eq(difference, difference), tail));
   }
 
   /** asinh: log1p(a + a²/(1 + √(1 + a²))) below 2^12, log(a) + ln2 above; odd. */
@@ -272,7 +309,7 @@ export class MathF32 {
     const a = f.pmin(f.abs(x), f.c(4));
     const small = f.add(x, f.mul(x, f.horner(f.mul(x, x), ERF_SMALL)));
     const s = f.mul(f.sub(a, f.c(2.5)), f.c(2 / 3));
-    const tail = f.mul(this.exp(f.neg(f.mul(a, a))), f.horner(s, ERFC_SCALED));
+    const tail = f.mul(this.expScaled(f.neg(f.mul(a, a)), 0, true), f.horner(s, ERFC_SCALED));
     const large = f.copySign(f.sub(f.c(1), tail), x);
     return v.select(f.lt(a, f.c(1)), small, large);
   }
@@ -300,7 +337,10 @@ export class MathF32 {
     const r = d.sub(d.sub(d.sub(x, d.mul(kf, d.c(PIO2_1))), d.mul(kf, d.c(PIO2_2))), d.mul(kf, d.c(PIO2_3)));
     const z = d.mul(r, r);
     // Taylor series on |r| ≤ π/4: truncation below 1e-11 relative, far under float32's half ulp.
-    const sin = d.add(r, d.mul(d.mul(r, z), d.horner(z, [-1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800])));
+    const sin = d.add(
+      r,
+      d.mul(d.mul(r, z), d.horner(z, [-1 / 6, 1 / 120, -1 / 5040, 1 / 362880, -1 / 39916800])),
+    );
     const cos = d.horner(z, [1, -1 / 2, 1 / 24, -1 / 720, 1 / 40320, -1 / 3628800, 1 / 479001600]);
     const k = v.op(Simd.i64x2_extend_low_i32x4_s, v.op(Simd.i32x4_trunc_sat_f64x2_s_zero, kf));
     return { k, sin, cos };
@@ -361,8 +401,8 @@ export class MathF32 {
     return v.select(infinite, f.c(Infinity), result);
   }
 
-  /** A function with no vector form here (asin, acos, atan, pow): `Math.fround(Math.f(...))` per lane. */
-  viaImport(name: "asin" | "acos" | "atan" | "pow", args: Vec[]): Vec {
+  /** A function with no vector form here: `Math.fround(f(...))` per lane, `f` the float64 definition. */
+  viaImport(name: ViaImport, args: Vec[]): Vec {
     const result = this.v.mutable(args[0]);
     this.v.perLaneCall(result, "f32", this.imports.index(name), args);
     return result;

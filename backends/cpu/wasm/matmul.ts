@@ -42,8 +42,22 @@ export const DEFAULT_MATMUL_CONFIGS: Readonly<Record<"f32" | "f64", MatmulConfig
 };
 
 interface MatmulExports {
-  packA(dst: number, src: number, strideOuter: number, strideDepth: number, nOuter: number, depth: number): void;
-  packB(dst: number, src: number, strideOuter: number, strideDepth: number, nOuter: number, depth: number): void;
+  packA(
+    dst: number,
+    src: number,
+    strideOuter: number,
+    strideDepth: number,
+    nOuter: number,
+    depth: number,
+  ): void;
+  packB(
+    dst: number,
+    src: number,
+    strideOuter: number,
+    strideDepth: number,
+    nOuter: number,
+    depth: number,
+  ): void;
   macro(
     aPack: number,
     bPack: number,
@@ -135,10 +149,24 @@ export function matmulWithConfig(
       const kc = Math.min(config.kc, k - p0);
       const first = p0 === 0, last = p0 + kc >= k;
       const flags = (first && !options.accumulate ? 0 : MatmulFlags.accumulate) | (last ? finalFlags : 0);
-      exports.packB(workspace.bPack, bPtr + j0 * bStrideCol + p0 * bStrideDepth, bStrideCol, bStrideDepth, nc, kc);
+      exports.packB(
+        workspace.bPack,
+        bPtr + j0 * bStrideCol + p0 * bStrideDepth,
+        bStrideCol,
+        bStrideDepth,
+        nc,
+        kc,
+      );
       for (let i0 = 0; i0 < m; i0 += config.mc) {
         const mc = Math.min(config.mc, m - i0);
-        exports.packA(workspace.aPack, aPtr + i0 * aStrideRow + p0 * aStrideDepth, aStrideRow, aStrideDepth, mc, kc);
+        exports.packA(
+          workspace.aPack,
+          aPtr + i0 * aStrideRow + p0 * aStrideDepth,
+          aStrideRow,
+          aStrideDepth,
+          mc,
+          kc,
+        );
         exports.macro(
           workspace.aPack,
           workspace.bPack,

@@ -107,7 +107,11 @@ function emitPack(builder: ModuleBuilder, name: string, width: number, shape: Ma
         forLoop(fn, p, depth, 1, () => {
           fn.get(depthSrc).set(rowSrc);
           for (let lane = 0; lane < width; lane++) {
-            fn.get(dst).get(rowSrc).mem(ops.load, 0, ops.alignLog2).mem(ops.store, lane * ops.bytes, ops.alignLog2);
+            fn.get(dst).get(rowSrc).mem(ops.load, 0, ops.alignLog2).mem(
+              ops.store,
+              lane * ops.bytes,
+              ops.alignLog2,
+            );
             if (lane < width - 1) addTo(fn, rowSrc, { local: strideOuter });
           }
           addTo(fn, dst, { const: width * ops.bytes });
@@ -327,7 +331,9 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
       fn.get(rows).i32Const(mr).op(Op.i32_eq).get(cols).i32Const(nr).op(Op.i32_eq).op(Op.i32_and).if();
       fn.get(aPanel).get(bPanel).get(kc).get(cTile).get(ldc).get(flags).get(biasAt).call(micro);
       fn.else();
-      fn.get(aPanel).get(bPanel).get(kc).get(scratch).i32Const(nr * ops.bytes).i32Const(0).i32Const(0).call(micro);
+      fn.get(aPanel).get(bPanel).get(kc).get(scratch).i32Const(nr * ops.bytes).i32Const(0).i32Const(0).call(
+        micro,
+      );
       fn.get(scratch).get(cTile).get(ldc).get(rows).get(cols).get(flags).get(biasAt).call(edge);
       fn.end();
       panelBytes(mr)();

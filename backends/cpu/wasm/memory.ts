@@ -60,7 +60,9 @@ export class WasmArena {
   /** Allocates `bytes` (aligned to `align`, a power of two ≥ 16 is typical) and returns the byte offset. */
   alloc(bytes: number, align = 16): number {
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new RangeError(`Cannot allocate ${bytes} bytes`);
-    if (align < 1 || (align & (align - 1)) !== 0) throw new RangeError(`Alignment ${align} is not a power of 2`);
+    if (align < 1 || (align & (align - 1)) !== 0) {
+      throw new RangeError(`Alignment ${align} is not a power of 2`);
+    }
     const size = sizeClass(bytes);
     const reusable = this.freeLists.get(size);
     if (reusable && reusable.length > 0) {
@@ -112,7 +114,9 @@ export class WasmArena {
     if (end <= have) return;
     const havePages = have / PAGE_BYTES;
     const needPages = Math.ceil(end / PAGE_BYTES);
-    if (needPages > MAX_PAGES) throw new RangeError(`Cannot grow WebAssembly memory to ${end} bytes (4 GiB max)`);
+    if (needPages > MAX_PAGES) {
+      throw new RangeError(`Cannot grow WebAssembly memory to ${end} bytes (4 GiB max)`);
+    }
     this.memory.grow(Math.min(MAX_PAGES, Math.max(needPages, havePages * 2)) - havePages);
   }
 

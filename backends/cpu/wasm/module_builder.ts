@@ -89,6 +89,11 @@ export interface FunctionType {
 export class FunctionBuilder {
   /** The instruction bytes written so far (without the final `end`). */
   readonly code: ByteWriter = new ByteWriter();
+  /**
+   * Instructions that run before `code` (e.g. constants hoisted into locals, written while the body is
+   * emitted). V8 re-materializes a `v128.const` at every use inside a loop, with three instructions.
+   */
+  readonly prologue: ByteWriter = new ByteWriter();
   private readonly localTypes: ValType[] = [];
 
   /** `index` is the function's index in the module's function space (after imported functions). */
@@ -259,7 +264,7 @@ export class FunctionBuilder {
     }
     const body = new ByteWriter().u32(groups.length);
     for (const [count, type] of groups) body.u32(count).byte(type);
-    body.append(this.code.toBytes()).byte(Op.end);
+    body.append(this.prologue.toBytes()).append(this.code.toBytes()).byte(Op.end);
     return body;
   }
 }

@@ -1,64 +1,102 @@
 /**
- * Writing SIMD code as values instead of stack juggling: every operation pushes its operands (locals or
- * constants), emits one instruction and stores the result in a fresh v128 local, which it returns. The math
- * emitters and the elementwise compiler read like straight-line formulas on top of it; V8's optimizing tier
- * turns the locals into SSA values, so the extra locals cost nothing in the fast code.
+ * Writing SIMD code as values instead of stack juggling: every operation pushes its operands, emits one
+ * instruction and stores the result in a fresh v128 local, which it returns. The math emitters and the
+ * elementwise compiler read like straight-line formulas on top of it; V8's optimizing tier turns the locals
+ * into SSA values, so the extra locals cost nothing in the fast code.
  * @module
  */
 import type { FunctionBuilder } from "./module_builder.ts";
 import { Op, Simd, type SimdOp, ValType } from "./opcodes.ts";
 
-/** A v128 operand: a local, or a constant inlined at each use. */
-export type Vec = { readonly local: number } | { readonly constant: Uint8Array };
-
-/** The 16 bytes of a vector with every lane of the typed array's kind set to `lanes`. */
-function constantOf(array: Float32Array | Float64Array | Int32Array): Vec {
-  return { constant: new Uint8Array(array.buffer) };
+/**
+ * A vector value: one v128 local per interleaved copy. Kernels run `copies` independent vectors through the
+ * same formula, emitted instruction by instruction side by side, so long dependency chains (a softplus is
+ * ~60 dependent operations) overlap instead of leaving the CPU waiting on latency. Constants are a single
+ * local shared by every copy, hoisted into the function's prologue.
+ */
+export interface Vec {
+  readonly locals: readonly number[];
 }
 
 /** Emits SIMD operations on `Vec` values into one function. */
 export class SimdValues {
-  constructor(readonly fn: FunctionBuilder) {}
+  constructor(
+    readonly fn: FunctionBuilder,
+    readonly copies: number = 1,
+    private readonly constants: Map<string, Vec> = new Map(),
+  ) {}
 
-  /** Pushes a value onto the wasm stack. */
-  push(value: Vec): void {
-    if ("local" in value) this.fn.get(value.local);
-    else this.fn.v128Const(value.constant);
+  /** The same emitter working on another number of copies (sharing the hoisted constants). */
+  withCopies(copies: number): SimdValues {
+    return new SimdValues(this.fn, copies, this.constants);
   }
 
-  /** Pops the v128 on top of the stack into a fresh local. */
-  keep(): Vec {
-    const local = this.fn.addLocal(ValType.v128);
-    this.fn.set(local);
-    return { local };
+  /** Pushes copy `copy` of a value onto the wasm stack. */
+  push(value: Vec, copy: number): void {
+    this.fn.get(value.locals.length === 1 ? value.locals[0] : value.locals[copy]);
   }
 
-  /** Copies a value into a fresh local (to update it later, e.g. lane by lane). */
-  mutable(value: Vec): { readonly local: number } {
-    this.push(value);
-    return this.keep() as { local: number };
+  /** A constant vector: a local set once in the prologue (shared by every use of the same bytes). */
+  constant(array: Float32Array | Float64Array | Int32Array): Vec {
+    const bytes = new Uint8Array(array.buffer);
+    const key = bytes.join(",");
+    let found = this.constants.get(key);
+    if (!found) {
+      const local = this.fn.addLocal(ValType.v128);
+      this.fn.prologue.byte(0xfd).u32(Simd.v128_const).append(bytes).byte(Op.local_set).u32(local);
+      this.constants.set(key, found = { locals: [local] });
+    }
+    return found;
+  }
+
+  /** For each copy, runs `emit` (which leaves one v128 on the stack) and stores it in a fresh local. */
+  each(emit: (copy: number) => void): Vec {
+    const locals: number[] = [];
+    for (let copy = 0; copy < this.copies; copy++) {
+      emit(copy);
+      const local = this.fn.addLocal(ValType.v128);
+      this.fn.set(local);
+      locals.push(local);
+    }
+    return { locals };
+  }
+
+  /** Copies a value into fresh locals (to update them later, e.g. lane by lane). */
+  mutable(value: Vec): Vec {
+    return this.each((copy) => this.push(value, copy));
+  }
+
+  /** Overwrites `target`'s locals with `value` (for values updated inside a branch). */
+  assign(target: Vec, value: Vec): void {
+    for (let copy = 0; copy < this.copies; copy++) {
+      this.push(value, copy);
+      this.fn.set(target.locals[copy]);
+    }
   }
 
   /** One instruction over the operands in order: `opcode(args…)`. */
   op(opcode: SimdOp, ...args: Vec[]): Vec {
-    for (const arg of args) this.push(arg);
-    this.fn.simd(opcode);
-    return this.keep();
+    return this.each((copy) => {
+      for (const arg of args) this.push(arg, copy);
+      this.fn.simd(opcode);
+    });
   }
 
   /** A shift (`i32x4.shl` etc.) by a constant bit count. */
   shift(opcode: SimdOp, value: Vec, bits: number): Vec {
-    this.push(value);
-    this.fn.i32Const(bits).simd(opcode);
-    return this.keep();
+    return this.each((copy) => {
+      this.push(value, copy);
+      this.fn.i32Const(bits).simd(opcode);
+    });
   }
 
   /** An `i8x16.shuffle` of two values. */
   shuffle(a: Vec, b: Vec, bytes: ArrayLike<number>): Vec {
-    this.push(a);
-    this.push(b);
-    this.fn.shuffle(bytes);
-    return this.keep();
+    return this.each((copy) => {
+      this.push(a, copy);
+      this.push(b, copy);
+      this.fn.shuffle(bytes);
+    });
   }
 
   /** Lanes of `ifTrue` where `mask` bits are set, else of `ifFalse`. */
@@ -86,35 +124,34 @@ export class SimdValues {
     return this.op(Simd.v128_not, a);
   }
 
-  /** `a & ~b`. */
-  andNot(a: Vec, b: Vec): Vec {
-    return this.op(Simd.v128_andnot, a, b);
-  }
-
   /** A constant with four float32 lanes. */
   f32(value: number): Vec {
-    return constantOf(new Float32Array([value, value, value, value]));
+    return this.constant(new Float32Array([value, value, value, value]));
   }
 
   /** A constant with two float64 lanes. */
   f64(value: number): Vec {
-    return constantOf(new Float64Array([value, value]));
+    return this.constant(new Float64Array([value, value]));
   }
 
   /** A constant with four int32 lanes. */
   i32(value: number): Vec {
-    return constantOf(new Int32Array([value, value, value, value]));
+    return this.constant(new Int32Array([value, value, value, value]));
   }
 
   /** A constant with two int64 lanes given as signed 32-bit halves (low, high). */
   i64(low: number, high: number): Vec {
-    return constantOf(new Int32Array([low, high, low, high]));
+    return this.constant(new Int32Array([low, high, low, high]));
   }
 
-  /** Runs `body` only when any lane of `mask` is set (a vector-wide branch, e.g. into a slow path). */
+  /** Runs `body` only when any lane of any copy of `mask` is set (a branch into a slow path). */
   ifAny(mask: Vec, body: () => void): void {
-    this.push(mask);
-    this.fn.simd(Simd.v128_any_true).if();
+    for (let copy = 0; copy < this.copies; copy++) {
+      this.push(mask, copy);
+      this.fn.simd(Simd.v128_any_true);
+      if (copy > 0) this.fn.op(Op.i32_or);
+    }
+    this.fn.if();
     body();
     this.fn.end();
   }
@@ -123,20 +160,23 @@ export class SimdValues {
    * Sets each lane of `target` to `fn(lanes of args)`, with `fn` an imported f64 function of `args.length`
    * parameters (f32 lanes are widened for the call and rounded back: exactly `Math.fround(Math.f(x))`).
    */
-  perLaneCall(target: { readonly local: number }, lanes: "f32" | "f64", functionIndex: number, args: Vec[]): void {
+  perLaneCall(target: Vec, lanes: "f32" | "f64", functionIndex: number, args: Vec[]): void {
     const count = lanes === "f32" ? 4 : 2;
     const extract = lanes === "f32" ? Simd.f32x4_extract_lane : Simd.f64x2_extract_lane;
     const replace = lanes === "f32" ? Simd.f32x4_replace_lane : Simd.f64x2_replace_lane;
-    for (let lane = 0; lane < count; lane++) {
-      this.fn.get(target.local);
-      for (const arg of args) {
-        this.push(arg);
-        this.fn.simdLane(extract, lane);
-        if (lanes === "f32") this.fn.op(Op.f64_promote_f32);
+    for (let copy = 0; copy < this.copies; copy++) {
+      const local = target.locals[copy];
+      for (let lane = 0; lane < count; lane++) {
+        this.fn.get(local);
+        for (const arg of args) {
+          this.push(arg, copy);
+          this.fn.simdLane(extract, lane);
+          if (lanes === "f32") this.fn.op(Op.f64_promote_f32);
+        }
+        this.fn.call(functionIndex);
+        if (lanes === "f32") this.fn.op(Op.f32_demote_f64);
+        this.fn.simdLane(replace, lane).set(local);
       }
-      this.fn.call(functionIndex);
-      if (lanes === "f32") this.fn.op(Op.f32_demote_f64);
-      this.fn.simdLane(replace, lane).set(target.local);
     }
   }
 }
@@ -215,7 +255,11 @@ const F64_OPCODES: FloatOpcodes = {
 export class FloatLanes {
   private readonly code: FloatOpcodes;
 
-  constructor(readonly v: SimdValues, readonly kind: "f32" | "f64") {
+  /**
+   * `fma`: evaluate `mulAdd` with relaxed_madd, which V8 fuses on CPUs with FMA (one rounding) and splits
+   * elsewhere (two roundings); the formulas using it are accurate either way.
+   */
+  constructor(readonly v: SimdValues, readonly kind: "f32" | "f64", readonly fma = false) {
     this.code = kind === "f32" ? F32_OPCODES : F64_OPCODES;
   }
 
@@ -288,9 +332,16 @@ export class FloatLanes {
   nearest(a: Vec): Vec {
     return this.v.op(this.code.nearest, a);
   }
-  /** `a * b + c` with two roundings (deterministic on every CPU, unlike relaxed_madd). */
+  /** `a * b + c` (fused when `fma` is on and the CPU has FMA). */
   mulAdd(a: Vec, b: Vec, c: Vec): Vec {
+    if (this.fma) {
+      return this.v.op(this.kind === "f32" ? Simd.f32x4_relaxed_madd : Simd.f64x2_relaxed_madd, a, b, c);
+    }
     return this.add(this.mul(a, b), c);
+  }
+  /** `-|a|`, one instruction (setting the sign bit). */
+  negAbs(a: Vec): Vec {
+    return this.v.or(a, this.kind === "f32" ? this.v.i32(-0x80000000) : this.v.i64(0, -0x80000000));
   }
   /** `c0 + x·(c1 + x·(c2 + …))`, Horner's scheme. */
   horner(x: Vec, coefficients: readonly number[]): Vec {

@@ -54,7 +54,9 @@ export function chebyshevFit(
 
 function hornerF32(t: number, coefficients: number[]): number {
   let sum = Math.fround(coefficients[coefficients.length - 1]);
-  for (let i = coefficients.length - 2; i >= 0; i--) sum = Math.fround(Math.fround(sum * t) + coefficients[i]);
+  for (let i = coefficients.length - 2; i >= 0; i--) {
+    sum = Math.fround(Math.fround(sum * t) + coefficients[i]);
+  }
   return sum;
 }
 
@@ -75,12 +77,18 @@ function report(
     const t = Math.fround(lo + (hi - lo) * i / 20000);
     const s = centered ? Math.fround(Math.fround(t - mid) * invHalf) : t;
     let exact = 0;
-    for (let k = fitted.length - 1; k >= 0; k--) exact = exact * (centered ? (t - (lo + hi) / 2) * 2 / (hi - lo) : t) + fitted[k];
+    for (let k = fitted.length - 1; k >= 0; k--) {
+      exact = exact * (centered ? (t - (lo + hi) / 2) * 2 / (hi - lo) : t) + fitted[k];
+    }
     const approx32 = hornerF32(s, coefficients) + (minusOne ? 1 : 0);
     worst64 = Math.max(worst64, Math.abs((exact + (minusOne ? 1 : 0)) / g(t) - 1));
     worst32 = Math.max(worst32, Math.abs(approx32 / g(t) - 1));
   }
-  console.log(`${name} degree ${degree}: max relative error ${worst64.toExponential(2)} (f64), ${worst32.toExponential(2)} (f32 Horner)`);
+  console.log(
+    `${name} degree ${degree}: max relative error ${worst64.toExponential(2)} (f64), ${
+      worst32.toExponential(2)
+    } (f32 Horner)`,
+  );
   console.log(`  [${coefficients.map((c) => c.toPrecision(9)).join(", ")}]`);
 }
 
@@ -90,5 +98,7 @@ if (import.meta.main) {
   for (const degree of [5, 6, 7]) report("erf(x)/x - 1 in x²", erfOverX, 0, 1, degree, { minusOne: true });
   // erfc(x) = e^{-x²} · Q(s) for 1 < x < 4, s the centered 1/x.
   const q = (u: number) => (1 - erf(1 / u)) * Math.exp(1 / (u * u));
-  for (const degree of [6, 7, 8, 9]) report("erfc(x)·e^{x²} in centered 1/x", q, 0.25, 1, degree, { centered: true });
+  for (const degree of [6, 7, 8, 9]) {
+    report("erfc(x)·e^{x²} in centered 1/x", q, 0.25, 1, degree, { centered: true });
+  }
 }

@@ -1,0 +1,191 @@
+/**
+ * The CPU backend end to end: fused graphs, odd-sized matrix products with transposes and epilogues, updates of
+ * shared variables, memory reuse across calls, and call-time shape errors.
+ */
+import assert from "node:assert/strict";
+import * as T from "../../../cas/api.ts";
+import { array, NDArray } from "../../../cas/ndarray.ts";
+import { RandomState } from "../../../cas/random.ts";
+import { shared } from "../../../cas/shared.ts";
+import { ShapeError } from "../../../cas/shape.ts";
+import type { DType } from "../../../cas/dtype.ts";
+import { evaluate } from "../../../backends/reference/interpreter.ts";
+import { compileCpu } from "../../../backends/cpu/executable.ts";
+import { compiledSourceCount } from "../../../backends/cpu/js_render.ts";
+import { sharedArena } from "../../../backends/cpu/wasm/memory.ts";
+import { assertClose, assertMatchesReference, runCpu } from "./_compare.ts";
+
+const rng = new RandomState(7);
+const FLOATS: readonly DType[] = ["float32", "float64"];
+const uniform = (shape: number[], dtype: DType, low = -3, high = 3) => rng.uniform(shape, low, high, dtype);
+
+Deno.test("cpu backend: softplus(a) * b + c and log(1 + exp(a)) * b + c match the reference", async () => {
+  for (const dtype of FLOATS) {
+    const [a, b, c] = ["a", "b", "c"].map((n) => T.vector(n, dtype));
+    const values = [uniform([1000], dtype, -30, 30), uniform([1000], dtype), uniform([1000], dtype)];
+    const tol = dtype === "float32" ? { ulps: 8, abs: 1e-6 } : { rel: 1e-12, abs: 1e-15 };
+    await assertMatchesReference(
+      [a, b, c],
+      [T.add(T.mul(T.softplus(a), b), c)],
+      values,
+      tol,
+      `softplus ${dtype}`,
+    );
+    const naive = T.add(T.mul(T.log(T.add(1, T.exp(a))), b), c);
+    await assertMatchesReference([a, b, c], [naive], values, tol, `log(1+exp) ${dtype}`);
+  }
+});
+
+Deno.test("cpu backend: a softmax crossentropy (mean over the batch) matches the reference", async () => {
+  for (const dtype of FLOATS) {
+    const z = T.matrix("z", dtype), t = T.matrix("t", dtype);
+    const lossLog = T.mean(T.neg(T.sum(T.mul(t, T.logSoftmax(z)), 1)));
+    const lossProb = T.mean(T.categoricalCrossentropy(T.softmax(z), t));
+    const labels = new NDArray(dtype === "float32" ? new Float32Array(32 * 10) : new Float64Array(32 * 10), [
+      32,
+      10,
+    ]);
+    for (let i = 0; i < 32; i++) labels.data[i * 10 + (i * 7) % 10] = 1;
+    const tol = dtype === "float32" ? { ulps: 8 } : { rel: 1e-12 };
+    await assertMatchesReference(
+      [z, t],
+      [lossLog, lossProb],
+      [uniform([32, 10], dtype, -20, 20), labels],
+      tol,
+      dtype,
+    );
+  }
+});
+
+Deno.test("cpu backend: 67×129 · 129×33 products with every transpose combination match the reference", async () => {
+  for (const dtype of FLOATS) {
+    const [m, k, n] = [67, 129, 33];
+    const tol = dtype === "float32" ? { rel: 1e-5, abs: 1e-4 } : { rel: 1e-12, abs: 1e-12 };
+    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+      const a = T.matrix("a", dtype), b = T.matrix("b", dtype);
+      const av = uniform(ta ? [k, m] : [m, k], dtype), bv = uniform(tb ? [n, k] : [k, n], dtype);
+      const product = T.matmul(ta ? T.transpose(a) : a, tb ? T.transpose(b) : b);
+      await assertMatchesReference([a, b], [product], [av, bv], tol, `${dtype} transA ${ta} transB ${tb}`);
+    }
+  }
+});
+
+Deno.test("cpu backend: bias and relu epilogues of a matmul match the reference", async () => {
+  for (const dtype of FLOATS) {
+    const x = T.matrix("x", dtype), w = T.matrix("w", dtype), b = T.vector("b", dtype);
+    const h = T.relu(T.add(T.matmul(x, w), b));
+    const values = [uniform([17, 40], dtype), uniform([40, 23], dtype), uniform([23], dtype)];
+    const tol = dtype === "float32" ? { rel: 1e-5, abs: 1e-5 } : { rel: 1e-12, abs: 1e-12 };
+    await assertMatchesReference([x, w, b], [h, T.add(T.matmul(x, w), b)], values, tol, dtype);
+  }
+});
+
+Deno.test("cpu backend: reductions over several axes of a transposed, fused input match the reference", async () => {
+  for (const dtype of FLOATS) {
+    const x = T.tensor("x", { dtype, shape: [null, null, null] });
+    const y = T.transpose(T.mul(T.exp(x), 0.5), [2, 0, 1]);
+    const roots = [T.sum(y, [0, 2], true), T.logsumexp(y, [1, 2]), T.max(y, [0, 1], true), T.mean(y)];
+    const tol = dtype === "float32" ? { ulps: 4 } : { rel: 1e-12 };
+    await assertMatchesReference([x], roots, [uniform([6, 7, 8], dtype)], tol, dtype);
+  }
+});
+
+Deno.test("cpu backend: updates apply after the outputs, all from the old values, and get() sees them", async () => {
+  const a = shared(array([1, 2, 3], { dtype: "float64" }), "a");
+  const b = shared(array([10, 20, 30], { dtype: "float64" }), "b");
+  const x = T.vector("x", "float64");
+  const exe = compileCpu({
+    inputs: [x],
+    roots: [T.add(a, x), b, T.add(a, x)],
+    outputCount: 1,
+    updated: [a, b],
+  });
+  assert.equal(exe.appliesUpdates, true);
+  const [out1] = await exe.run([array([1, 1, 1], { dtype: "float64" })]);
+  assert.deepEqual(out1.toArray(), [2, 3, 4]);
+  assert.deepEqual(a.get().toArray(), [10, 20, 30]);
+  assert.deepEqual(b.get().toArray(), [2, 3, 4]);
+  const [out2] = await exe.run([array([0, 0, 0], { dtype: "float64" })]);
+  assert.deepEqual(out2.toArray(), [10, 20, 30]);
+  assert.deepEqual(a.get().toArray(), [2, 3, 4]);
+  // a value set from outside replaces the arena copy on the next call
+  a.set([5, 5, 5]);
+  const [out3] = await exe.run([array([1, 2, 3], { dtype: "float64" })]);
+  assert.deepEqual(out3.toArray(), [6, 7, 8]);
+  assert.deepEqual(b.get().toArray(), [6, 7, 8]);
+});
+
+Deno.test("cpu backend: SGD steps on shared parameters match the reference step by step", async () => {
+  const w = shared(uniform([5, 3], "float32"), "w");
+  const x = T.matrix("x"), t = T.matrix("t");
+  const err = T.sub(T.matmul(x, w), t);
+  const loss = T.mean(T.square(err));
+  const gradW = T.mul(T.matmul(T.transpose(x), err), 2 / 12);
+  const exe = compileCpu({
+    inputs: [x, t],
+    roots: [loss, T.sub(w, T.mul(0.1, gradW))],
+    outputCount: 1,
+    updated: [w],
+  });
+  const xv = uniform([4, 5], "float32"), tv = uniform([4, 3], "float32");
+  for (let step = 0; step < 3; step++) {
+    const [lossRef, wRef] = evaluate([loss, T.sub(w, T.mul(0.1, gradW))], new Map([[x, xv], [t, tv]]));
+    const [lossCpu] = await exe.run([xv, tv]);
+    assertClose(lossCpu, lossRef, { rel: 1e-5 }, `loss ${step}`);
+    assertClose(w.get(), wRef, { rel: 1e-5, abs: 1e-6 }, `w ${step}`);
+  }
+});
+
+Deno.test("cpu backend: calls with the same shapes reuse the arena; new shapes get their own plan", async () => {
+  const x = T.matrix("x"), w = T.matrix("w");
+  const exe = compileCpu({
+    inputs: [x, w],
+    roots: [T.sum(T.exp(T.matmul(x, w)), 1)],
+    outputCount: 1,
+    updated: [],
+  });
+  const run = (m: number) => exe.run([uniform([m, 8], "float32"), uniform([8, 4], "float32")]);
+  await run(5);
+  const arena = sharedArena();
+  const used = arena.bytesInUse;
+  const sources = compiledSourceCount();
+  for (let i = 0; i < 3; i++) await run(5);
+  assert.equal(arena.bytesInUse, used);
+  assert.equal(compiledSourceCount(), sources);
+  const [y] = await run(9);
+  assert.deepEqual(y.shape, [9]);
+});
+
+Deno.test("cpu backend: compiling the same graph again reuses the compiled program", async () => {
+  const x = T.vector("x", "float64");
+  const graph = () => ({ inputs: [x], roots: [T.mul(T.sin(x), 3)], outputCount: 1, updated: [] });
+  await compileCpu(graph()).run([array([1, 2], { dtype: "float64" })]);
+  const sources = compiledSourceCount();
+  const start = performance.now();
+  const [y] = await compileCpu(graph()).run([array([1, 2], { dtype: "float64" })]);
+  assert.ok(performance.now() - start < 50);
+  assert.equal(compiledSourceCount(), sources);
+  assert.deepEqual(y.toArray(), [3 * Math.sin(1), 3 * Math.sin(2)]);
+});
+
+Deno.test("cpu backend: sizes that do not fit at call time throw a ShapeError naming the op", async () => {
+  const a = T.vector("a"), b = T.vector("b");
+  await assert.rejects(
+    runCpu([a, b], [T.add(a, b)], [array([1, 2, 3]), array([1, 2])]),
+    (e: Error) => e instanceof ShapeError && /add/.test(e.message),
+  );
+  // a size-1 array for an axis not declared broadcastable is not silently broadcast
+  await assert.rejects(
+    runCpu([a, b], [T.mul(a, b)], [array([1, 2, 3]), array([1])]),
+    (e: Error) => e instanceof ShapeError && /mul/.test(e.message) && /broadcast/.test(e.message),
+  );
+  const m = T.matrix("m"), n = T.matrix("n");
+  await assert.rejects(
+    runCpu([m, n], [T.matmul(m, n)], [uniform([2, 3], "float32"), uniform([4, 2], "float32")]),
+    (e: Error) => e instanceof ShapeError && /matmul/.test(e.message),
+  );
+  await assert.rejects(
+    runCpu([m], [T.reshape(m, [5, -1])], [uniform([2, 3], "float32")]),
+    (e: Error) => e instanceof ShapeError && /reshape/.test(e.message),
+  );
+});

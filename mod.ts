@@ -16,6 +16,8 @@
  * @module
  */
 import "./cas/print.ts";
+import "./backends/cpu/backend.ts";
+import "./backends/webgpu/backend.ts";
 
 export { config, type DType, type FloatDType } from "./cas/dtype.ts";
 export { type ConcreteShape, type Shape, ShapeError } from "./cas/shape.ts";
@@ -38,7 +40,18 @@ export { shared, SharedVariable } from "./cas/shared.ts";
 export * from "./cas/api.ts";
 export { print } from "./cas/print.ts";
 export { parse, ParseError } from "./cas/parse.ts";
-export { explain, simplify } from "./rewrite/simplify.ts";
+export {
+  type Explanation,
+  type ExplanationStep,
+  explain,
+  simplify,
+  simplifyMany,
+  type SimplifyOptions,
+  type SimplifyReport,
+  simplifyWithReport,
+} from "./rewrite/simplify.ts";
+export type { ClassInfo, RuleSet, RuleSpec } from "./rewrite/rule.ts";
+export { ALGEBRA_RULES, DEFAULT_RULES, SPEED_RULES, STABILITY_RULES, TENSOR_RULES } from "./rewrite/rules/index.ts";
 export { grad, type GradOptions, hessian, jacobian, jvp, vjp } from "./autodiff/grad.ts";
 export {
   compile,

@@ -593,3 +593,6 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
+
+/** The names of the functions `parse` accepts (for completion and documentation). */
+export const FUNCTION_NAMES: readonly string[] = Object.keys(FUNCTIONS);

@@ -1,18 +1,26 @@
 /**
  * The REPL's history file, `~/.theano_ts_history`: one line per entry, oldest first, appended as lines are
  * entered (so a killed session keeps what was typed) and trimmed when it grows past twice the history size.
- * History is a convenience: without permission to read the environment or the file, it stays in memory.
+ * History is a convenience: without permission to read HOME or to read and write the file, it stays in memory,
+ * and no permission prompt interrupts the session.
  * @module
  */
 
-/** Where the history lives (`$HOME/.theano_ts_history`), or undefined when HOME is unknown or unreadable. */
-export function historyPath(): string | undefined {
+/** True when `descriptor` is already granted (never prompts). */
+function granted(descriptor: Deno.PermissionDescriptor): boolean {
   try {
-    const home = Deno.env.get("HOME") ?? Deno.env.get("USERPROFILE");
-    return home ? `${home}/.theano_ts_history` : undefined;
+    return Deno.permissions.querySync(descriptor).state === "granted";
   } catch {
-    return undefined; // no --allow-env
+    return false;
   }
+}
+
+/** Where the history lives (`~/.theano_ts_history`), or undefined when HOME is unknown or not granted. */
+export function historyPath(): string | undefined {
+  const variable = Deno.build.os === "windows" ? "USERPROFILE" : "HOME";
+  if (!granted({ name: "env", variable })) return undefined;
+  const home = Deno.env.get(variable);
+  return home ? `${home}/.theano_ts_history` : undefined;
 }
 
 /**
@@ -26,14 +34,14 @@ export function historyPath(): string | undefined {
  * ```
  */
 export function loadHistory(path: string | undefined, size: number): string[] {
-  if (!path) return [];
+  if (!path || !granted({ name: "read", path })) return [];
   let lines: string[];
   try {
     lines = Deno.readTextFileSync(path).split("\n").filter((l) => l.trim() !== "");
   } catch {
     return []; // no file yet, or no permission
   }
-  if (lines.length > 2 * size) {
+  if (lines.length > 2 * size && granted({ name: "write", path })) {
     try {
       Deno.writeTextFileSync(path, lines.slice(-size).join("\n") + "\n");
     } catch {
@@ -53,7 +61,7 @@ export function loadHistory(path: string | undefined, size: number): string[] {
 
 /** Appends one entered line to the history file (blank lines are not kept; errors only lose history). */
 export function appendHistory(path: string | undefined, line: string): void {
-  if (!path || line.trim() === "") return;
+  if (!path || line.trim() === "" || !granted({ name: "write", path })) return;
   try {
     Deno.writeTextFileSync(path, line.replace(/\n/g, " ") + "\n", { append: true });
   } catch {

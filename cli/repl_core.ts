@@ -8,7 +8,7 @@ import * as T from "../mod.ts";
 import { formatShape } from "../cas/shape.ts";
 import { topoSort } from "../cas/term.ts";
 import type { OpAttrs } from "../cas/ops/types.ts";
-import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from "../cas/ops/names.ts";
+import { FUNCTION_NAMES } from "../cas/parse.ts";
 import { type SimplifyReport, simplifyWithReport } from "../rewrite/simplify.ts";
 import { ALGEBRA_RULES, SPEED_RULES, STABILITY_RULES, TENSOR_RULES } from "../rewrite/rules/index.ts";
 import { evaluate } from "../backends/reference/interpreter.ts";
@@ -36,38 +36,8 @@ export const COMMANDS: Readonly<Record<string, string>> = {
   ":quit": ":quit                 leave (Ctrl-D works too)",
 };
 
-/**
- * The functions the parser accepts, for tab completion: the elementwise ops and reductions, then the other
- * callable names of `cas/parse.ts` (a test checks that each one parses as a function).
- */
-export const FUNCTION_NAMES: readonly string[] = [
-  ...UNARY_OPS,
-  ...BINARY_OPS,
-  ...REDUCE_OPS,
-  ...[
-    "float32",
-    "float64",
-    "int32",
-    "bool",
-    "where",
-    "count",
-    "matmul",
-    "dot",
-    "transpose",
-    "reshape",
-    "broadcastTo",
-    "concatenate",
-    "stack",
-    "expandDims",
-    "index",
-    "slice",
-    "softmax",
-    "logSoftmax",
-    "stopGradient",
-    "categoricalCrossentropy",
-    "binaryCrossentropy",
-  ],
-];
+/** The functions the parser accepts, for tab completion (the parser's own table). */
+export { FUNCTION_NAMES };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -193,11 +193,22 @@ export class EGraph<D> {
   }
 
   /** Makes `id` a class holding one new canonical node. */
-  private initClass(id: number, record: number, op: number, payload: number, kids: ArrayLike<number>, n: number): void {
+  private initClass(
+    id: number,
+    record: number,
+    op: number,
+    payload: number,
+    kids: ArrayLike<number>,
+    n: number,
+  ): void {
     this.dataOf[id] = this.analysis.make(this, op, payload, kids, n);
     this.nodesOf[id] = [record];
-    this.parentsOf[id] = [];
-    for (let i = 0; i < n; i++) this.parentsOf[kids[i]].push(record, id);
+    this.parentsOf[id] = NO_PARENTS; // many new classes (right-hand sides) are merged away before they get any
+    for (let i = 0; i < n; i++) {
+      const parents = this.parentsOf[kids[i]];
+      if (parents === NO_PARENTS) this.parentsOf[kids[i]] = [record, id];
+      else parents.push(record, id);
+    }
     this.nodeTotal++;
     this.classTotal++;
     this.clean = false;
@@ -234,9 +245,10 @@ export class EGraph<D> {
     if (!this.analysis.same(joined, rootData)) pushAll(this.analysisPending, this.parentsOf[root]);
     if (!this.analysis.same(joined, otherData)) pushAll(this.analysisPending, otherParents);
     pushAll(this.nodesOf[root]!, this.nodesOf[other]!);
-    pushAll(this.parentsOf[root], otherParents);
+    if (this.parentsOf[root] === NO_PARENTS) this.parentsOf[root] = otherParents; // retired below: move, not copy
+    else pushAll(this.parentsOf[root], otherParents);
     this.nodesOf[other] = undefined;
-    this.parentsOf[other] = [];
+    this.parentsOf[other] = NO_PARENTS;
     this.dataOf[other] = undefined as D;
     this.analysis.modify?.(this, root);
     return true;
@@ -370,7 +382,7 @@ export class EGraph<D> {
       nodes[i] = slot >= 0 ? this.memo.recordAt(slot) : pool.push(ops[r], pool.payloads[r], s, n);
     }
     // equal canonical nodes share one record, so sorting by (op, record) brings duplicates together
-    if (nodes.length > 1) nodes.sort((x, y) => ops[x] - ops[y] || x - y);
+    sortNodes(nodes, ops);
     let j = 0;
     for (let i = 0; i < nodes.length; i++) {
       if (i > 0 && nodes[i] === nodes[j - 1]) continue;
@@ -379,6 +391,27 @@ export class EGraph<D> {
     nodes.length = j;
   }
 }
+
+/** Sorts records by (op, record): insertion sort for the usual short lists, the built-in sort for long ones. */
+function sortNodes(nodes: number[], ops: Int32Array): void {
+  const n = nodes.length;
+  if (n > 32) {
+    nodes.sort((x, y) => ops[x] - ops[y] || x - y);
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const r = nodes[i], op = ops[r];
+    let j = i - 1;
+    while (j >= 0 && (ops[nodes[j]] > op || (ops[nodes[j]] === op && nodes[j] > r))) {
+      nodes[j + 1] = nodes[j];
+      j--;
+    }
+    nodes[j + 1] = r;
+  }
+}
+
+/** The shared parent list of classes that have none yet (never pushed to: replaced on the first parent). */
+const NO_PARENTS: number[] = [];
 
 function pushAll(target: number[], source: readonly number[]): void {
   for (let i = 0; i < source.length; i++) target.push(source[i]);

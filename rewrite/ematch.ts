@@ -192,11 +192,21 @@ export class CompiledPattern<D> {
         const g = this.graph, pool = g.pool, ops = pool.ops, kids = pool.kids;
         const nodes = g.nodes(registers[ins.input]);
         const op = ins.op, arity = ins.arity;
-        for (let i = 0; i < nodes.length; i++) {
+        // class nodes are sorted by op: binary-search the first node of `op` in long lists
+        let i = 0;
+        if (nodes.length > 8) {
+          let hi = nodes.length;
+          while (i < hi) {
+            const mid = (i + hi) >>> 1;
+            if (ops[nodes[mid]] < op) i = mid + 1;
+            else hi = mid;
+          }
+        }
+        for (; i < nodes.length; i++) {
           const r = nodes[i];
           const nodeOp = ops[r];
           if (nodeOp < op) continue;
-          if (nodeOp > op) break; // class nodes are sorted by op
+          if (nodeOp > op) break;
           if (pool.arities[r] !== arity) continue;
           const payload = pool.payloads[r];
           if (ins.payload >= 0 && payload !== ins.payload) continue;

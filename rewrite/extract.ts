@@ -32,10 +32,13 @@ export interface Extraction {
 
 const less = (a0: number, a1: number, b0: number, b1: number) => a0 < b0 || (a0 === b0 && a1 < b1);
 
-/** Own cost of every node record of the live classes (computed once). */
-class OwnCosts<D> {
+/** Own cost of every node record of the live classes (computed once, shared by both extractions). */
+export class OwnCosts<D> {
+  /** First cost component per record. */
   readonly primary: Float64Array;
+  /** Second cost component per record. */
   readonly secondary: Float64Array;
+  /** Evaluates `cost` on every node of every class. */
   constructor(egraph: EGraph<D>, cost: NodeCost<D>) {
     const n = egraph.pool.size;
     this.primary = new Float64Array(n);
@@ -118,10 +121,12 @@ export function extractDag<D>(
   egraph: EGraph<D>,
   cost: NodeCost<D>,
   start: Choice,
-  own = new OwnCosts(egraph, cost),
+  own: OwnCosts<D> = new OwnCosts(egraph, cost),
   maxPasses = 8,
+  maxSteps = 1_000_000,
 ): Choice {
   const choice = start.slice();
+  let steps = 0; // classes visited by all DAG-cost walks: a budget, so huge e-graphs cannot stall extraction
   const pool = egraph.pool;
   const stamp = new Int32Array(egraph.unionFind.size);
   let token = 0;
@@ -136,6 +141,7 @@ export function extractDag<D>(
       const id = stack.pop()!;
       if (stamp[id] === token) continue;
       stamp[id] = token;
+      steps++;
       const chosen = choice[id];
       if (id === self || chosen < 0) {
         stack.length = 0;
@@ -152,20 +158,38 @@ export function extractDag<D>(
     out[1] = c1;
   };
   const current: [number, number] = [0, 0], candidate: [number, number] = [0, 0];
+  // the last DAG cost seen per class: a node costs at least its own cost plus its dearest child's, which lets most
+  // candidates be skipped without a walk (0 where unknown, which only weakens the bound)
+  const known0 = new Float64Array(stamp.length), known1 = new Float64Array(stamp.length);
+  const lowerBoundBeats = (r: number, c0: number, c1: number): boolean => {
+    let b0 = 0, b1 = 0;
+    const start = pool.starts[r];
+    for (let k = 0; k < pool.arities[r]; k++) {
+      const child = egraph.find(pool.kids[start + k]);
+      if (known0[child] > b0 || (known0[child] === b0 && known1[child] > b1)) {
+        b0 = known0[child];
+        b1 = known1[child];
+      }
+    }
+    return less(own.primary[r] + b0, own.secondary[r] + b1, c0, c1);
+  };
   const classes = egraph.classIds();
   for (let pass = 0; pass < maxPasses; pass++) {
     let changed = false;
     for (const id of classes) {
+      if (steps > maxSteps) return choice; // every choice made so far is acyclic and complete: stop here
       const nodes = egraph.nodes(id);
       if (nodes.length < 2 || choice[id] < 0) continue;
       dagCost(choice[id], id, current);
+      known0[id] = current[0];
+      known1[id] = current[1];
       for (const r of nodes) {
-        if (r === choice[id]) continue;
+        if (r === choice[id] || !lowerBoundBeats(r, current[0], current[1])) continue;
         dagCost(r, id, candidate);
         if (less(candidate[0], candidate[1], current[0], current[1])) {
           choice[id] = r;
-          current[0] = candidate[0];
-          current[1] = candidate[1];
+          current[0] = known0[id] = candidate[0];
+          current[1] = known1[id] = candidate[1];
           changed = true;
         }
       }

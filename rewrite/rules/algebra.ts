@@ -10,6 +10,7 @@
  */
 import type { RuleSet } from "../rule.ts";
 import {
+  aboveMinusInfinity,
   all,
   any,
   atLeast,
@@ -23,7 +24,6 @@ import {
   positive,
   positiveFinite,
   safeReciprocal,
-  aboveMinusInfinity,
 } from "./conditions.ts";
 
 /** Identities with 0 and 1, and the self-cancellations that hold only for finite values. */
@@ -55,8 +55,18 @@ const ASSOCIATIVE_COMMUTATIVE: RuleSet = [
 
 /** Distribution one way, factoring the other. */
 const DISTRIBUTION: RuleSet = [
-  { name: "factor-add", lhs: "(add (mul ?a ?b) (mul ?a ?c))", rhs: "(mul ?a (add ?b ?c))", bidirectional: true },
-  { name: "factor-sub", lhs: "(sub (mul ?a ?b) (mul ?a ?c))", rhs: "(mul ?a (sub ?b ?c))", bidirectional: true },
+  {
+    name: "factor-add",
+    lhs: "(add (mul ?a ?b) (mul ?a ?c))",
+    rhs: "(mul ?a (add ?b ?c))",
+    bidirectional: true,
+  },
+  {
+    name: "factor-sub",
+    lhs: "(sub (mul ?a ?b) (mul ?a ?c))",
+    rhs: "(mul ?a (sub ?b ?c))",
+    bidirectional: true,
+  },
   { name: "factor-add-one", lhs: "(add (mul ?a ?b) ?a)", rhs: "(mul ?a (add ?b 1))" },
   { name: "add-self", lhs: "(add ?x ?x)", rhs: "(mul 2 ?x)", bidirectional: true },
 ];
@@ -78,7 +88,12 @@ const NEGATION: RuleSet = [
 /** Division: common denominators, reassociation, reciprocals. */
 const DIVISION: RuleSet = [
   // a/b and a·(1/b) differ by one rounding, but 1/b overflows for subnormal b: only where 1/b is normal
-  { name: "div-as-mul-reciprocal", lhs: "(div ?a ?b)", rhs: "(mul ?a (div 1 ?b))", when: safeReciprocal("b") },
+  {
+    name: "div-as-mul-reciprocal",
+    lhs: "(div ?a ?b)",
+    rhs: "(mul ?a (div 1 ?b))",
+    when: safeReciprocal("b"),
+  },
   { name: "mul-reciprocal-as-div", lhs: "(mul ?a (div 1 ?b))", rhs: "(div ?a ?b)" },
   { name: "reciprocal-reciprocal", lhs: "(div 1 (div 1 ?x))", rhs: "?x" },
   { name: "pow-minus-one", lhs: "(pow ?x -1)", rhs: "(div 1 ?x)", bidirectional: true },
@@ -97,8 +112,18 @@ const DIVISION: RuleSet = [
     when: nonZero("c"),
     bidirectional: true,
   },
-  { name: "mul-div-associate", lhs: "(mul ?a (div ?b ?c))", rhs: "(div (mul ?a ?b) ?c)", bidirectional: true },
-  { name: "div-div-numerator", lhs: "(div (div ?a ?b) ?c)", rhs: "(div ?a (mul ?b ?c))", bidirectional: true },
+  {
+    name: "mul-div-associate",
+    lhs: "(mul ?a (div ?b ?c))",
+    rhs: "(div (mul ?a ?b) ?c)",
+    bidirectional: true,
+  },
+  {
+    name: "div-div-numerator",
+    lhs: "(div (div ?a ?b) ?c)",
+    rhs: "(div ?a (mul ?b ?c))",
+    bidirectional: true,
+  },
   { name: "div-div-denominator", lhs: "(div ?a (div ?b ?c))", rhs: "(div (mul ?a ?c) ?b)" },
 ];
 
@@ -137,9 +162,26 @@ const POWERS: RuleSet = [
     when: any(integerConstant("a"), all(positiveFinite("x", "y"), finite("a"))),
   },
   // (−∞)^0.5 is +∞ but sqrt(−∞) is NaN
-  { name: "pow-half-as-sqrt", lhs: "(pow ?x 0.5)", rhs: "(sqrt ?x)", when: aboveMinusInfinity("x"), bidirectional: true },
-  { name: "square-mul", lhs: "(square (mul ?a ?b))", rhs: "(mul (square ?a) (square ?b))", bidirectional: true },
-  { name: "sqrt-mul", lhs: "(sqrt (mul ?a ?b))", rhs: "(mul (sqrt ?a) (sqrt ?b))", when: nonNegative("a", "b"), bidirectional: true },
+  {
+    name: "pow-half-as-sqrt",
+    lhs: "(pow ?x 0.5)",
+    rhs: "(sqrt ?x)",
+    when: aboveMinusInfinity("x"),
+    bidirectional: true,
+  },
+  {
+    name: "square-mul",
+    lhs: "(square (mul ?a ?b))",
+    rhs: "(mul (square ?a) (square ?b))",
+    bidirectional: true,
+  },
+  {
+    name: "sqrt-mul",
+    lhs: "(sqrt (mul ?a ?b))",
+    rhs: "(mul (sqrt ?a) (sqrt ?b))",
+    when: nonNegative("a", "b"),
+    bidirectional: true,
+  },
 ];
 
 /** Exponentials and logarithms: products to sums and back, inverses where the domain allows. */
@@ -150,11 +192,33 @@ const EXP_LOG: RuleSet = [
   { name: "log-exp", lhs: "(log (exp ?x))", rhs: "?x" },
   // log x is NaN for x < 0, so exp(log x) is x only where x ≥ 0
   { name: "exp-log", lhs: "(exp (log ?x))", rhs: "?x", when: nonNegative("x") },
-  { name: "log-mul", lhs: "(log (mul ?a ?b))", rhs: "(add (log ?a) (log ?b))", when: nonNegative("a", "b"), bidirectional: true },
+  {
+    name: "log-mul",
+    lhs: "(log (mul ?a ?b))",
+    rhs: "(add (log ?a) (log ?b))",
+    when: nonNegative("a", "b"),
+    bidirectional: true,
+  },
   // the divisor must be strictly positive: a/(−0) is −∞, whose log is NaN, while log a − log(−0) is +∞
-  { name: "log-div", lhs: "(log (div ?a ?b))", rhs: "(sub (log ?a) (log ?b))", when: all(nonNegative("a"), positive("b")), bidirectional: true },
-  { name: "log-pow", lhs: "(log (pow ?x ?a))", rhs: "(mul ?a (log ?x))", when: all(positiveFinite("x"), notNaN("a")) },
-  { name: "exp-mul-log", lhs: "(exp (mul ?a (log ?x)))", rhs: "(pow ?x ?a)", when: all(positiveFinite("x"), notNaN("a")) },
+  {
+    name: "log-div",
+    lhs: "(log (div ?a ?b))",
+    rhs: "(sub (log ?a) (log ?b))",
+    when: all(nonNegative("a"), positive("b")),
+    bidirectional: true,
+  },
+  {
+    name: "log-pow",
+    lhs: "(log (pow ?x ?a))",
+    rhs: "(mul ?a (log ?x))",
+    when: all(positiveFinite("x"), notNaN("a")),
+  },
+  {
+    name: "exp-mul-log",
+    lhs: "(exp (mul ?a (log ?x)))",
+    rhs: "(pow ?x ?a)",
+    when: all(positiveFinite("x"), notNaN("a")),
+  },
   { name: "pow-exp", lhs: "(pow (exp ?a) ?b)", rhs: "(exp (mul ?a ?b))", when: finite("a") },
   { name: "log-sqrt", lhs: "(log (sqrt ?x))", rhs: "(mul 0.5 (log ?x))" },
   { name: "log-square", lhs: "(log (square ?x))", rhs: "(mul 2 (log (abs ?x)))" },
@@ -178,14 +242,29 @@ const ABS_SIGN: RuleSet = [
   { name: "sign-times-abs", lhs: "(mul (sign ?x) (abs ?x))", rhs: "?x" },
   { name: "sign-neg", lhs: "(sign (neg ?x))", rhs: "(neg (sign ?x))", bidirectional: true },
   { name: "sign-sign", lhs: "(sign (sign ?x))", rhs: "(sign ?x)" },
-  { name: "div-abs-as-sign", lhs: "(div ?x (abs ?x))", rhs: "(sign ?x)", when: all(finite("x"), nonZero("x")) },
+  {
+    name: "div-abs-as-sign",
+    lhs: "(div ?x (abs ?x))",
+    rhs: "(sign ?x)",
+    when: all(finite("x"), nonZero("x")),
+  },
   { name: "relu-as-maximum", lhs: "(relu ?x)", rhs: "(maximum ?x 0)", bidirectional: true },
   { name: "maximum-commute", lhs: "(maximum ?a ?b)", rhs: "(maximum ?b ?a)" },
   { name: "minimum-commute", lhs: "(minimum ?a ?b)", rhs: "(minimum ?b ?a)" },
   { name: "maximum-self", lhs: "(maximum ?x ?x)", rhs: "?x" },
   { name: "minimum-self", lhs: "(minimum ?x ?x)", rhs: "?x" },
-  { name: "neg-maximum", lhs: "(neg (maximum ?a ?b))", rhs: "(minimum (neg ?a) (neg ?b))", bidirectional: true },
-  { name: "neg-minimum", lhs: "(neg (minimum ?a ?b))", rhs: "(maximum (neg ?a) (neg ?b))", bidirectional: true },
+  {
+    name: "neg-maximum",
+    lhs: "(neg (maximum ?a ?b))",
+    rhs: "(minimum (neg ?a) (neg ?b))",
+    bidirectional: true,
+  },
+  {
+    name: "neg-minimum",
+    lhs: "(neg (minimum ?a ?b))",
+    rhs: "(maximum (neg ?a) (neg ?b))",
+    bidirectional: true,
+  },
 ];
 
 /** Comparisons and logic. `not (a < b)` is `a ≥ b` only without NaN (every comparison with NaN is false). */

@@ -52,7 +52,9 @@ export function atLeast(bound: number, ...names: string[]): Condition {
   return on((i) => !i.range.nan && i.range.lo >= bound)(...names);
 }
 /** Never zero (nor NaN): the range lies on one side of 0. */
-export const nonZero: (...names: string[]) => Condition = on((i) => !i.range.nan && (i.range.lo > 0 || i.range.hi < 0));
+export const nonZero: (...names: string[]) => Condition = on((i) =>
+  !i.range.nan && (i.range.lo > 0 || i.range.hi < 0)
+);
 /** Finite, never zero, and far enough from 0 and ∞ that its reciprocal is a normal float64 too. */
 export const safeReciprocal: (...names: string[]) => Condition = on((i) => {
   const { lo, hi, nan } = i.range;
@@ -76,11 +78,15 @@ export const nonPositiveIntegerConstant: (...names: string[]) => Condition = on(
 
 /** A constant even integer ≥ `least`. */
 export function evenConstantAtLeast(least: number, ...names: string[]): Condition {
-  return on((i) => i.constant !== undefined && Number.isInteger(i.constant / 2) && i.constant >= least)(...names);
+  return on((i) => i.constant !== undefined && Number.isInteger(i.constant / 2) && i.constant >= least)(
+    ...names,
+  );
 }
 /** A constant odd integer ≥ `least`. */
 export function oddConstantAtLeast(least: number, ...names: string[]): Condition {
-  return on((i) => i.constant !== undefined && Math.abs(i.constant % 2) === 1 && i.constant >= least)(...names);
+  return on((i) => i.constant !== undefined && Math.abs(i.constant % 2) === 1 && i.constant >= least)(
+    ...names,
+  );
 }
 
 /**

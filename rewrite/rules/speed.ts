@@ -22,18 +22,48 @@ import {
 
 /** Integer powers by repeated squaring: x⁸ is three multiplications. */
 const POWERS: RuleSet = [
-  { name: "pow-even-by-squaring", lhs: "(pow ?x ?n)", rhs: "(square (pow ?x (mul ?n 0.5)))", when: evenConstantAtLeast(4, "n") },
-  { name: "pow-odd-by-multiplying", lhs: "(pow ?x ?n)", rhs: "(mul ?x (pow ?x (sub ?n 1)))", when: oddConstantAtLeast(3, "n") },
+  {
+    name: "pow-even-by-squaring",
+    lhs: "(pow ?x ?n)",
+    rhs: "(square (pow ?x (mul ?n 0.5)))",
+    when: evenConstantAtLeast(4, "n"),
+  },
+  {
+    name: "pow-odd-by-multiplying",
+    lhs: "(pow ?x ?n)",
+    rhs: "(mul ?x (pow ?x (sub ?n 1)))",
+    when: oddConstantAtLeast(3, "n"),
+  },
   { name: "pow-minus-two", lhs: "(pow ?x -2)", rhs: "(div 1 (square ?x))" },
   { name: "pow-three", lhs: "(pow ?x 3)", rhs: "(mul (square ?x) ?x)" },
 ];
 
 /** Division by constants, and merging transcendental calls. */
 const ARITHMETIC: RuleSet = [
-  { name: "div-by-power-of-two", lhs: "(div ?x ?c)", rhs: "(mul ?x (div 1 ?c))", when: powerOfTwoConstant("c") },
-  { name: "mul-sqrt-merge", lhs: "(mul (sqrt ?a) (sqrt ?b))", rhs: "(sqrt (mul ?a ?b))", when: nonNegative("a", "b") },
-  { name: "div-sqrt-merge", lhs: "(div (sqrt ?a) (sqrt ?b))", rhs: "(sqrt (div ?a ?b))", when: all(nonNegative("a"), positive("b")) },
-  { name: "add-log-merge", lhs: "(add (log ?a) (log ?b))", rhs: "(log (mul ?a ?b))", when: nonNegative("a", "b") },
+  {
+    name: "div-by-power-of-two",
+    lhs: "(div ?x ?c)",
+    rhs: "(mul ?x (div 1 ?c))",
+    when: powerOfTwoConstant("c"),
+  },
+  {
+    name: "mul-sqrt-merge",
+    lhs: "(mul (sqrt ?a) (sqrt ?b))",
+    rhs: "(sqrt (mul ?a ?b))",
+    when: nonNegative("a", "b"),
+  },
+  {
+    name: "div-sqrt-merge",
+    lhs: "(div (sqrt ?a) (sqrt ?b))",
+    rhs: "(sqrt (div ?a ?b))",
+    when: all(nonNegative("a"), positive("b")),
+  },
+  {
+    name: "add-log-merge",
+    lhs: "(add (log ?a) (log ?b))",
+    rhs: "(log (mul ?a ?b))",
+    when: nonNegative("a", "b"),
+  },
   { name: "mul-exp-merge", lhs: "(mul (exp ?a) (exp ?b))", rhs: "(exp (add ?a ?b))" },
   { name: "div-exp-merge", lhs: "(div (exp ?a) (exp ?b))", rhs: "(exp (sub ?a ?b))" },
 ];
@@ -43,10 +73,30 @@ const ARITHMETIC: RuleSet = [
  * Σ(X/s) = ΣX/s a nonzero one.
  */
 const REDUCTIONS: RuleSet = [
-  { name: "sum-scalar-mul", lhs: "(sum@a (mul ?s ?x))", rhs: "(mul ?s (sum@a ?x))", when: all(scalar("s"), finite("s")) },
-  { name: "sum-mul-scalar", lhs: "(sum@a (mul ?x ?s))", rhs: "(mul (sum@a ?x) ?s)", when: all(scalar("s"), finite("s")) },
-  { name: "sum-div-scalar", lhs: "(sum@a (div ?x ?s))", rhs: "(div (sum@a ?x) ?s)", when: all(scalar("s"), nonZero("s")) },
-  { name: "mean-scalar-mul", lhs: "(mean@a (mul ?s ?x))", rhs: "(mul ?s (mean@a ?x))", when: all(scalar("s"), finite("s")) },
+  {
+    name: "sum-scalar-mul",
+    lhs: "(sum@a (mul ?s ?x))",
+    rhs: "(mul ?s (sum@a ?x))",
+    when: all(scalar("s"), finite("s")),
+  },
+  {
+    name: "sum-mul-scalar",
+    lhs: "(sum@a (mul ?x ?s))",
+    rhs: "(mul (sum@a ?x) ?s)",
+    when: all(scalar("s"), finite("s")),
+  },
+  {
+    name: "sum-div-scalar",
+    lhs: "(sum@a (div ?x ?s))",
+    rhs: "(div (sum@a ?x) ?s)",
+    when: all(scalar("s"), nonZero("s")),
+  },
+  {
+    name: "mean-scalar-mul",
+    lhs: "(mean@a (mul ?s ?x))",
+    rhs: "(mul ?s (mean@a ?x))",
+    when: all(scalar("s"), finite("s")),
+  },
   { name: "sum-neg", lhs: "(sum@a (neg ?x))", rhs: "(neg (sum@a ?x))" },
 ];
 

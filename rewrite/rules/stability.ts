@@ -43,11 +43,21 @@ const SIGMOID_SOFTPLUS: RuleSet = [
   { name: "exp-softplus", lhs: "(exp (softplus ?x))", rhs: "(add 1 (exp ?x))" },
   { name: "softplus-difference", lhs: "(sub (softplus ?x) (softplus (neg ?x)))", rhs: "?x" },
   // softplus(x) − x at x = +∞ is ∞ − ∞
-  { name: "softplus-minus-x", lhs: "(sub (softplus ?x) ?x)", rhs: "(softplus (neg ?x))", when: belowInfinity("x") },
+  {
+    name: "softplus-minus-x",
+    lhs: "(sub (softplus ?x) ?x)",
+    rhs: "(softplus (neg ?x))",
+    when: belowInfinity("x"),
+  },
   { name: "sigmoid-from-reciprocal", lhs: "(div 1 (add 1 (exp (neg ?x))))", rhs: "(sigmoid ?x)" },
   { name: "sigmoid-of-neg-from-reciprocal", lhs: "(div 1 (add 1 (exp ?x)))", rhs: "(sigmoid (neg ?x))" },
   // eˣ/(1 + eˣ) is ∞/∞ at x = +∞
-  { name: "sigmoid-from-ratio", lhs: "(div (exp ?x) (add 1 (exp ?x)))", rhs: "(sigmoid ?x)", when: belowInfinity("x") },
+  {
+    name: "sigmoid-from-ratio",
+    lhs: "(div (exp ?x) (add 1 (exp ?x)))",
+    rhs: "(sigmoid ?x)",
+    when: belowInfinity("x"),
+  },
   {
     name: "sigmoid-from-ratio-guarded",
     lhs: "(div (exp ?x) (add 1 (exp ?x)))",
@@ -116,7 +126,12 @@ const ROOTS: RuleSet = [
   { name: "square-sqrt", lhs: "(square (sqrt ?x))", rhs: "?x", when: nonNegative("x") },
   { name: "mul-sqrt-self", lhs: "(mul (sqrt ?x) (sqrt ?x))", rhs: "?x", when: nonNegative("x") },
   // Math.hypot(NaN, ∞) is ∞ while sqrt(NaN + ∞) is NaN
-  { name: "hypot-from-sqrt", lhs: "(sqrt (add (square ?a) (square ?b)))", rhs: "(hypot ?a ?b)", when: notNaN("a", "b") },
+  {
+    name: "hypot-from-sqrt",
+    lhs: "(sqrt (add (square ?a) (square ?b)))",
+    rhs: "(hypot ?a ?b)",
+    when: notNaN("a", "b"),
+  },
   { name: "hypot-one-from-sqrt", lhs: "(sqrt (add 1 (square ?x)))", rhs: "(hypot 1 ?x)", when: notNaN("x") },
   // √(x + c) − √x cancels for large x; c/(√(x + c) + √x) does not (x = +∞ gives ∞ − ∞ on the left)
   {

@@ -24,13 +24,28 @@ const REDUCTIONS: RuleSet = [
     when: sameShape("x", "y"),
     bidirectional: true,
   },
-  { name: "mean-add", lhs: "(mean@a (add ?x ?y))", rhs: "(add (mean@a ?x) (mean@a ?y))", when: sameShape("x", "y") },
+  {
+    name: "mean-add",
+    lhs: "(mean@a (add ?x ?y))",
+    rhs: "(add (mean@a ?x) (mean@a ?y))",
+    when: sameShape("x", "y"),
+  },
   { name: "mean-neg", lhs: "(mean@a (neg ?x))", rhs: "(neg (mean@a ?x))" },
   { name: "max-neg", lhs: "(max@a (neg ?x))", rhs: "(neg (min@a ?x))", bidirectional: true },
   { name: "min-neg", lhs: "(min@a (neg ?x))", rhs: "(neg (max@a ?x))", bidirectional: true },
   // a shift by ∞ turns −∞ entries into NaN, which the maximum then propagates: only finite shifts
-  { name: "max-add-scalar", lhs: "(max@a (add ?x ?c))", rhs: "(add (max@a ?x) ?c)", when: all(scalar("c"), finite("c")) },
-  { name: "min-add-scalar", lhs: "(min@a (add ?x ?c))", rhs: "(add (min@a ?x) ?c)", when: all(scalar("c"), finite("c")) },
+  {
+    name: "max-add-scalar",
+    lhs: "(max@a (add ?x ?c))",
+    rhs: "(add (max@a ?x) ?c)",
+    when: all(scalar("c"), finite("c")),
+  },
+  {
+    name: "min-add-scalar",
+    lhs: "(min@a (add ?x ?c))",
+    rhs: "(add (min@a ?x) ?c)",
+    when: all(scalar("c"), finite("c")),
+  },
   { name: "max-exp", lhs: "(max@a (exp ?x))", rhs: "(exp (max@a ?x))" },
   { name: "min-exp", lhs: "(min@a (exp ?x))", rhs: "(exp (min@a ?x))" },
   {
@@ -39,7 +54,12 @@ const REDUCTIONS: RuleSet = [
     rhs: "(add (logsumexp@a ?x) ?c)",
     when: all(scalar("c"), finite("c")),
   },
-  { name: "softmax-shift", lhs: "(softmax@a (add ?x ?c))", rhs: "(softmax@a ?x)", when: all(scalar("c"), finite("c")) },
+  {
+    name: "softmax-shift",
+    lhs: "(softmax@a (add ?x ?c))",
+    rhs: "(softmax@a ?x)",
+    when: all(scalar("c"), finite("c")),
+  },
   {
     name: "log-softmax-shift",
     lhs: "(logSoftmax@a (add ?x ?c))",

@@ -19,12 +19,14 @@ function tmuxAvailable(): boolean {
 }
 
 /** Deno's cache folder, so the REPL under a temporary HOME still finds the packages it needs offline. */
+let cachedDenoDir: string | undefined = Deno.env.get("DENO_DIR");
 function denoDir(): string {
-  const fromEnv = Deno.env.get("DENO_DIR");
-  if (fromEnv) return fromEnv;
-  const { stdout } = new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
-    .outputSync();
-  return JSON.parse(new TextDecoder().decode(stdout)).denoDir;
+  if (cachedDenoDir === undefined) {
+    const { stdout } = new Deno.Command(Deno.execPath(), { args: ["info", "--json"], stdout: "piped" })
+      .outputSync();
+    cachedDenoDir = JSON.parse(new TextDecoder().decode(stdout)).denoDir as string;
+  }
+  return cachedDenoDir;
 }
 
 /** A tmux session on its own server socket, running the REPL, with a few helpers to type and read the screen. */

@@ -172,7 +172,10 @@ class KernelEmitter {
     if (expr.kind === "input") value = input(expr.index);
     else if (expr.kind === "const") value = this.constant(expr.value, node.compute);
     else {
-      const args = node.args.map((arg) => this.convert(this.emit(arg, input, cache), node.compute));
+      // A where's condition is a boolean; every other argument converts to the compute dtype.
+      const args = node.args.map((arg, i) =>
+        this.convert(this.emit(arg, input, cache), expr.op === "where" && i === 0 ? "bool" : node.compute)
+      );
       value = this.convert(this.apply(expr.op, node.compute, args, node), node.result);
     }
     cache.set(node, value);

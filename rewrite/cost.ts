@@ -101,7 +101,7 @@ export const MOVE_SPEED: Partial<Record<OpName, number>> = {
   concatenate: 1,
   index: 0.5,
   slice: 0.5,
-  count: 0,
+  count: 1, // reads the runtime shape: cheap, but a known constant is cheaper
   stopGradient: 0,
 };
 

@@ -93,12 +93,12 @@ function finish(h: number): number {
  * simply goes stale, and the canonical version is inserted beside it when the e-graph is rebuilt.
  */
 export class Memo {
-  private keys: Int32Array = new Int32Array(1024); // record + 1; 0 marks an empty slot
-  private values: Int32Array = new Int32Array(1024);
-  private hashes: Int32Array = new Int32Array(1024); // compared before the record, which is likely not in cache
-  private lastHash = 0;
+  // one slot = 4 ints: key (record + 1; 0 marks an empty slot), hash, value, unused — interleaved so a probe
+  // touches one cache line; the stored hash is compared before the record, which is likely not in cache
+  private table: Int32Array = new Int32Array(4 * 1024);
   private mask = 1023;
   private count = 0;
+  private lastHash = 0;
   /** An empty table whose keys are records of `pool`. */
   constructor(private readonly pool: NodePool) {}
 
@@ -112,14 +112,14 @@ export class Memo {
    * valid until the next insertion.
    */
   probe(op: number, payload: number, kids: ArrayLike<number>, n: number): number {
-    const pool = this.pool;
+    const pool = this.pool, table = this.table;
     const hash = hashNode(op, payload, kids, n) | 0;
     this.lastHash = hash;
     let slot = hash & this.mask;
     for (;;) {
-      const key = this.keys[slot];
+      const key = table[4 * slot];
       if (key === 0) return -1 - slot;
-      if (this.hashes[slot] === hash) {
+      if (table[4 * slot + 1] === hash) {
         const r = key - 1;
         if (pool.ops[r] === op && pool.payloads[r] === payload && pool.arities[r] === n) {
           const start = pool.starts[r];
@@ -139,17 +139,17 @@ export class Memo {
 
   /** The value stored at a slot returned by `probe`. */
   valueAt(slot: number): number {
-    return this.values[slot];
+    return this.table[4 * slot + 2];
   }
 
   /** The key record at a slot returned by `probe`. */
   recordAt(slot: number): number {
-    return this.keys[slot] - 1;
+    return this.table[4 * slot] - 1;
   }
 
   /** Overwrites the value at a slot returned by `probe`. */
   setValueAt(slot: number, value: number): void {
-    this.values[slot] = value;
+    this.table[4 * slot + 2] = value;
   }
 
   /**
@@ -157,31 +157,28 @@ export class Memo {
    * latest `probe` (whose hash is reused).
    */
   insertAt(probeResult: number, record: number, value: number): void {
-    const slot = -1 - probeResult;
-    this.keys[slot] = record + 1;
-    this.values[slot] = value;
-    this.hashes[slot] = this.lastHash;
+    const at = 4 * (-1 - probeResult);
+    this.table[at] = record + 1;
+    this.table[at + 1] = this.lastHash;
+    this.table[at + 2] = value;
     this.count++;
     if (this.count * 2 > this.mask) this.resize();
   }
 
   /** Doubles the table and re-inserts every entry. */
   private resize(): void {
-    const oldKeys = this.keys, oldValues = this.values, oldHashes = this.hashes;
-    const capacity = oldKeys.length * 2;
-    this.keys = new Int32Array(capacity);
-    this.values = new Int32Array(capacity);
-    this.hashes = new Int32Array(capacity);
+    const old = this.table;
+    const capacity = (old.length / 4) * 2;
+    const table = new Int32Array(4 * capacity);
     this.mask = capacity - 1;
-    for (let s = 0; s < oldKeys.length; s++) {
-      const key = oldKeys[s];
-      if (key === 0) continue;
-      const hash = oldHashes[s];
-      let slot = hash & this.mask;
-      while (this.keys[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.keys[slot] = key;
-      this.values[slot] = oldValues[s];
-      this.hashes[slot] = hash;
+    for (let at = 0; at < old.length; at += 4) {
+      if (old[at] === 0) continue;
+      let slot = old[at + 1] & this.mask;
+      while (table[4 * slot] !== 0) slot = (slot + 1) & this.mask;
+      table[4 * slot] = old[at];
+      table[4 * slot + 1] = old[at + 1];
+      table[4 * slot + 2] = old[at + 2];
     }
+    this.table = table;
   }
 }

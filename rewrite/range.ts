@@ -61,8 +61,8 @@ export function sameRange(a: Interval, b: Interval): boolean {
 
 /** Rounds computed bounds outward a little, so float64 rounding of the bound itself cannot make it unsound. */
 function outward(lo: number, hi: number, nan: boolean): Interval {
-  const l = lo !== lo ? -Infinity : lo - Math.abs(lo) * 1e-12;
-  const h = hi !== hi ? Infinity : hi + Math.abs(hi) * 1e-12;
+  const l = lo !== lo ? -Infinity : Number.isFinite(lo) ? lo - Math.abs(lo) * 1e-12 : lo;
+  const h = hi !== hi ? Infinity : Number.isFinite(hi) ? hi + Math.abs(hi) * 1e-12 : hi;
   return { lo: l, hi: h, nan: nan || lo !== lo || hi !== hi };
 }
 
@@ -177,7 +177,8 @@ function pow(a: Interval, b: Interval): Interval {
     return { lo: -Infinity, hi: Infinity, nan: a.nan || b.nan };
   }
   if (a.lo > 0) return { lo: 0, hi: Infinity, nan: a.nan || b.nan };
-  if (a.lo >= 0) return { lo: 0, hi: Infinity, nan: true }; // 0^0 fine, but 0^NaN etc.
+  // a zero base may be −0 (intervals cannot tell), and (−0)^(negative odd) = −∞
+  if (a.lo >= 0 && b.lo >= 0) return { lo: 0, hi: Infinity, nan: true };
   return ANYTHING;
 }
 

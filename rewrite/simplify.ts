@@ -20,6 +20,9 @@ import { addTerms, opCode, PayloadTable, termsOfChoice } from "./term_language.t
 import { DEFAULT_RULES } from "./rules/index.ts";
 
 export type { Explanation, ExplanationStep } from "./explain.ts";
+export type { Cost } from "./extract.ts";
+export type { RunReport, StopReason } from "./runner.ts";
+export { type BackoffOptions, BackoffScheduler, type Scheduler, SimpleScheduler } from "./scheduler.ts";
 
 /** Options of `simplify`, `simplifyMany` and `explain`. */
 export interface SimplifyOptions {

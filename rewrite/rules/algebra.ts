@@ -53,21 +53,26 @@ const ASSOCIATIVE_COMMUTATIVE: RuleSet = [
   { name: "mul-associate", lhs: "(mul ?a (mul ?b ?c))", rhs: "(mul (mul ?a ?b) ?c)", bidirectional: true },
 ];
 
-/** Distribution one way, factoring the other. */
+/**
+ * Distribution one way, factoring the other. The common factor must be finite: ∞·1 + ∞·(−0.5) is ∞ − ∞ = NaN,
+ * but ∞·(1 − 0.5) is ∞.
+ */
 const DISTRIBUTION: RuleSet = [
   {
     name: "factor-add",
     lhs: "(add (mul ?a ?b) (mul ?a ?c))",
     rhs: "(mul ?a (add ?b ?c))",
+    when: finite("a"),
     bidirectional: true,
   },
   {
     name: "factor-sub",
     lhs: "(sub (mul ?a ?b) (mul ?a ?c))",
     rhs: "(mul ?a (sub ?b ?c))",
+    when: finite("a"),
     bidirectional: true,
   },
-  { name: "factor-add-one", lhs: "(add (mul ?a ?b) ?a)", rhs: "(mul ?a (add ?b 1))" },
+  { name: "factor-add-one", lhs: "(add (mul ?a ?b) ?a)", rhs: "(mul ?a (add ?b 1))", when: finite("a") },
   { name: "add-self", lhs: "(add ?x ?x)", rhs: "(mul 2 ?x)", bidirectional: true },
 ];
 

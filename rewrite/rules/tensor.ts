@@ -75,7 +75,7 @@ const SOFTMAX: RuleSet = [0, 1, 2, 3].map((axis) => ({
   rhs: `(softmax@{"axis":${axis}} ?z)`,
 }));
 
-/** Matrix products: scalars and negations out, (AB)ᵀ = BᵀAᵀ, distribution over sums. */
+/** Matrix products: scalars and negations out, (AB)ᵀ = BᵀAᵀ, distribution over sums (by a finite factor). */
 const MATMUL: RuleSet = [
   {
     name: "matmul-scalar-left",
@@ -95,14 +95,14 @@ const MATMUL: RuleSet = [
     name: "matmul-add-right",
     lhs: "(matmul ?a (add ?b ?c))",
     rhs: "(add (matmul ?a ?b) (matmul ?a ?c))",
-    when: sameShape("b", "c"),
+    when: all(sameShape("b", "c"), finite("a")),
     bidirectional: true,
   },
   {
     name: "matmul-add-left",
     lhs: "(matmul (add ?a ?b) ?c)",
     rhs: "(add (matmul ?a ?c) (matmul ?b ?c))",
-    when: sameShape("a", "b"),
+    when: all(sameShape("a", "b"), finite("c")),
     bidirectional: true,
   },
   // only rank-2 operands match: a vector or batch makes the product's rank differ from 2

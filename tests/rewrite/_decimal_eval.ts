@@ -23,8 +23,11 @@ import type { OpAttrs, ReduceAttrs } from "../../cas/ops/types.ts";
 import type { OpName } from "../../cas/ops/names.ts";
 import type { SharedVariable } from "../../cas/shared.ts";
 
-/** decimal.js configured for this evaluator: 250 digits, the widest exponent range. */
-export const D: typeof Decimal = Decimal.clone({ precision: 250, maxE: 9e15, minE: -9e15 });
+/** The default number of significant digits. */
+export const HIGH_PRECISION = 250;
+
+/** decimal.js configured for this evaluator: 250 digits (by default), the widest exponent range. */
+export const D: typeof Decimal = Decimal.clone({ precision: HIGH_PRECISION, maxE: 9e15, minE: -9e15 });
 type Dec = InstanceType<typeof Decimal>;
 
 /** A value of the evaluator: elements in row-major order and a shape. */
@@ -55,6 +58,22 @@ const TWO_OVER_SQRT_PI = new D(2).div(D.sqrt(D.acos(-1)));
 const NAN = new D(NaN);
 const TINY = new D("1e-20");
 
+/** Digits of the smaller addend that must survive an addition for the sum to count as exact enough. */
+const KEPT_DIGITS = 30;
+
+/**
+ * a + b, throwing where the smaller addend would lose more than all but `KEPT_DIGITS` of its digits (1 + 1e-300
+ * at 250 digits is 1: a later log or subtraction would expose that as a wrong answer, not a rounding).
+ */
+function plus(a: Dec, b: Dec): Dec {
+  if (a.isFinite() && b.isFinite() && !a.isZero() && !b.isZero() && Math.abs(a.e - b.e) > D.precision - KEPT_DIGITS) {
+    throw new OutOfRange(`${a.toPrecision(3)} + ${b.toPrecision(3)} at ${D.precision} digits`);
+  }
+  return a.plus(b);
+}
+
+const minus = (a: Dec, b: Dec) => plus(a, b.neg());
+
 /** eˣ, throwing where a finite x gives ∞ or 0 (the true value is out of range, not infinite). */
 function exp(x: Dec): Dec {
   const r = D.exp(x);
@@ -64,12 +83,12 @@ function exp(x: Dec): Dec {
 
 function log1p(x: Dec): Dec {
   if (x.abs().lt(TINY)) return x.minus(x.pow(2).div(2)).plus(x.pow(3).div(3));
-  return D.ln(x.plus(1));
+  return D.ln(plus(x, ONE));
 }
 
 function expm1(x: Dec): Dec {
   if (x.abs().lt(TINY)) return x.plus(x.pow(2).div(2)).plus(x.pow(3).div(6));
-  return exp(x).minus(1);
+  return minus(exp(x), ONE);
 }
 
 function sign(x: Dec): Dec {
@@ -80,23 +99,23 @@ function sinh(x: Dec): Dec {
   if (!x.isFinite()) return x;
   if (x.abs().lt(TINY)) return x.plus(x.pow(3).div(6));
   const e = exp(x);
-  return e.minus(ONE.div(e)).div(2);
+  return minus(e, ONE.div(e)).div(2);
 }
 
 function cosh(x: Dec): Dec {
   if (x.isNaN()) return x;
   if (!x.isFinite()) return x.abs();
   const e = exp(x);
-  return e.plus(ONE.div(e)).div(2);
+  return plus(e, ONE.div(e)).div(2);
 }
 
 function tanh(x: Dec): Dec {
   if (x.isNaN()) return x;
-  // beyond 300, 1 − tanh|x| < 1e-260: below this evaluator's precision
-  if (x.abs().gt(300)) return sign(x);
+  if (!x.isFinite()) return sign(x);
   if (x.abs().lt(TINY)) return x.minus(x.pow(3).div(3));
-  const e2 = exp(x.times(2));
-  return e2.minus(1).div(e2.plus(1));
+  const e = exp(x.abs().times(-2)); // tanh|x| = (1 − e^−2|x|)/(1 + e^−2|x|)
+  const r = minus(ONE, e).div(plus(ONE, e));
+  return x.isNegative() ? r.neg() : r;
 }
 
 /** erf by its all-positive series (no cancellation); beyond 27, 1 − |erf| < 1e-318. */
@@ -117,27 +136,25 @@ function erf(x: Dec): Dec {
 
 function sigmoid(x: Dec): Dec {
   if (x.isNaN()) return x;
-  if (x.gt(600)) return ONE; // 1 − σ(x) < 1e-260
-  if (x.isPositive()) return ONE.div(ONE.plus(exp(x.neg())));
-  if (x.eq(-Infinity)) return ZERO;
+  if (!x.isFinite()) return x.isPositive() ? ONE : ZERO;
+  if (x.isPositive()) return ONE.div(plus(ONE, exp(x.neg())));
   const e = exp(x);
-  return e.div(ONE.plus(e));
+  return e.div(plus(ONE, e));
 }
 
 function softplus(x: Dec): Dec {
   if (x.isNaN()) return x;
-  if (x.gt(600)) return x; // log1p(e^−x) < 1e-260·x
-  if (x.isPositive()) return x.plus(log1p(exp(x.neg())));
-  if (x.eq(-Infinity)) return ZERO;
+  if (!x.isFinite()) return x.isPositive() ? x : ZERO;
+  if (x.isPositive()) return plus(x, log1p(exp(x.neg())));
   return log1p(exp(x));
 }
 
 function logaddexp(a: Dec, b: Dec): Dec {
   if (a.isNaN() || b.isNaN()) return NAN;
-  if (a.eq(b)) return a.plus(LN2);
-  const m = D.max(a, b), d = a.minus(b).abs();
+  if (a.eq(b)) return plus(a, LN2);
+  const m = D.max(a, b), d = minus(a, b).abs();
   if (!d.isFinite()) return m;
-  return m.plus(log1p(exp(d.neg())));
+  return plus(m, log1p(exp(d.neg())));
 }
 
 function pow(a: Dec, b: Dec): Dec {
@@ -189,8 +206,8 @@ const UNARY: Record<string, (x: Dec) => Dec> = {
 };
 
 const BINARY: Record<string, (a: Dec, b: Dec) => Dec> = {
-  add: (a, b) => a.plus(b),
-  sub: (a, b) => a.minus(b),
+  add: plus,
+  sub: minus,
   mul: (a, b) => a.times(b),
   div: (a, b) => a.div(b),
   pow,
@@ -258,13 +275,14 @@ function logsumexp(xs: Dec[]): Dec {
   if (xs.some((x) => x.isNaN())) return NAN;
   const m = xs.reduce((a, b) => (b.gt(a) ? b : a), new D(-Infinity));
   if (!m.isFinite()) return m; // all −∞ gives −∞; any +∞ gives +∞
-  return m.plus(D.ln(xs.reduce((s, x) => s.plus(D.exp(x.minus(m))), ZERO)));
+  // terms below the maximum's may underflow to 0: they are then negligible next to its e⁰ = 1
+  return plus(m, D.ln(xs.reduce((s, x) => plus(s, D.exp(minus(x, m))), ZERO)));
 }
 
 const REDUCERS: Record<string, (xs: Dec[]) => Dec> = {
-  sum: (xs) => xs.reduce((s, x) => s.plus(x), ZERO),
+  sum: (xs) => xs.reduce(plus, ZERO),
   prod: (xs) => xs.reduce((s, x) => s.times(x), ONE),
-  mean: (xs) => xs.reduce((s, x) => s.plus(x), ZERO).div(xs.length),
+  mean: (xs) => xs.reduce(plus, ZERO).div(xs.length),
   max: (xs) => xs.reduce((a, b) => nanOr(a, b, () => (b.gt(a) ? b : a))),
   min: (xs) => xs.reduce((a, b) => nanOr(a, b, () => (b.lt(a) ? b : a))),
   logsumexp,
@@ -280,20 +298,26 @@ function reduce(x: DecimalArray, attrs: ReduceAttrs, f: (xs: Dec[]) => Dec): Dec
 
 function softmax(x: DecimalArray, axis: number, log: boolean): DecimalArray {
   const lse = reduce(x, { axes: [axis], keepdims: true }, logsumexp);
-  return elementwise([x, lse], (v, l) => (log ? v.minus(l) : D.exp(v.minus(l))));
+  return elementwise([x, lse], (v, l) => (log ? minus(v, l) : D.exp(minus(v, l))));
 }
 
+/** NumPy matmul: vectors promoted to matrices, batch axes broadcast. */
 function matmul(a: DecimalArray, b: DecimalArray): DecimalArray {
-  if (a.shape.length > 2 || b.shape.length > 2) throw new Unsupported("batched matmul");
-  const [n, k] = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
-  const [k2, m] = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+  const as = a.shape.length === 1 ? [1, a.shape[0]] : a.shape;
+  const bs = b.shape.length === 1 ? [b.shape[0], 1] : b.shape;
+  const [n, k] = as.slice(-2), [k2, m] = bs.slice(-2);
   if (k !== k2) throw new Unsupported(`matmul of [${a.shape}] and [${b.shape}]`);
+  const batch = broadcastShapes("matmul", [as.slice(0, -2), bs.slice(0, -2)]) as number[];
+  const aBatch = broadcastIndex(as.slice(0, -2), batch), bBatch = broadcastIndex(bs.slice(0, -2), batch);
   const data: Dec[] = [];
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      let s = ZERO;
-      for (let p = 0; p < k; p++) s = s.plus(a.data[i * k + p].times(b.data[p * m + j]));
-      data.push(s);
+  for (let t = 0; t < sizeOf(batch); t++) {
+    const ao = aBatch[t] * n * k, bo = bBatch[t] * k * m;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        let s = ZERO;
+        for (let p = 0; p < k; p++) s = plus(s, a.data[ao + i * k + p].times(b.data[bo + p * m + j]));
+        data.push(s);
+      }
     }
   }
   return { data, shape: matmulShape(a.shape, b.shape) as number[] };
@@ -328,13 +352,24 @@ export function toDecimalArray(a: NDArray): DecimalArray {
 }
 
 /**
- * Evaluates `outputs` in high precision; `bindings` give the `var` leaves (shared variables read their value).
- * Throws `OutOfRange` where an intermediate value leaves decimal.js's range, `Unsupported` for unknown ops.
+ * Evaluates `outputs` in high precision (`digits` significant digits, 250 by default: enough for 1e200 + 1e-12
+ * to be exact); `bindings` give the `var` leaves (shared variables read their value). Throws `OutOfRange` where
+ * an intermediate value leaves decimal.js's range, `Unsupported` for unknown ops.
  */
 export function evaluateDecimal(
   outputs: readonly Term[],
   bindings: ReadonlyMap<Term, NDArray>,
+  digits: number = HIGH_PRECISION,
 ): DecimalArray[] {
+  D.set({ precision: digits });
+  try {
+    return evaluateAll(outputs, bindings);
+  } finally {
+    D.set({ precision: HIGH_PRECISION });
+  }
+}
+
+function evaluateAll(outputs: readonly Term[], bindings: ReadonlyMap<Term, NDArray>): DecimalArray[] {
   const values = new Map<Term, DecimalArray>();
   for (const t of topoSort(outputs)) {
     const bound = bindings.get(t);

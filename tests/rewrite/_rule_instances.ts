@@ -14,7 +14,7 @@ import { sizeOf } from "../../cas/shape.ts";
 import { parsePattern, type PatternAst, patternVars } from "../../rewrite/pattern.ts";
 import type { ClassInfo, RuleSpec } from "../../rewrite/rule.ts";
 import { evaluate } from "../../backends/reference/interpreter.ts";
-import { agree, evaluateDecimal, OutOfRange } from "./_decimal_eval.ts";
+import { agree, evaluateDecimal, HIGH_PRECISION, OutOfRange } from "./_decimal_eval.ts";
 
 /** A small seeded PRNG (mulberry32), so failures reproduce. */
 export function seededRandom(seed: number): () => number {
@@ -224,22 +224,26 @@ export function compareAt(a: Term, b: Term, bindings: ReadonlyMap<Term, NDArray>
   const differing: number[] = [];
   for (let i = 0; i < fa.data.length; i++) if (!closeFloat(fa.data[i], fb.data[i])) differing.push(i);
   if (differing.length === 0) return { kind: "same" };
-  let ha, hb;
-  try {
-    [ha, hb] = evaluateDecimal([a, b], bindings);
-  } catch (error) {
-    if (error instanceof OutOfRange) return { kind: "undecided" };
-    throw error;
-  }
-  for (const i of differing) {
-    if (!agree(ha.data[i], hb.data[i])) {
-      const inputs = [...bindings].map(([t, v]) => `${String(t)}=${formatValues(v)}`).join(", ");
-      return {
-        kind: "different",
-        detail: `at ${inputs}: element ${i} is ${fa.data[i]} vs ${fb.data[i]} in float64, ` +
-          `${ha.data[i].toPrecision(17)} vs ${hb.data[i].toPrecision(17)} exactly`,
-      };
+  // 60 digits settle almost every case quickly; a disagreement or a loss of digits there is rechecked with 250
+  // (cancellation against 1e200 needs them) before it counts
+  for (const digits of [60, HIGH_PRECISION]) {
+    let ha, hb;
+    try {
+      [ha, hb] = evaluateDecimal([a, b], bindings, digits);
+    } catch (error) {
+      if (!(error instanceof OutOfRange)) throw error;
+      if (digits < HIGH_PRECISION) continue;
+      return { kind: "undecided" };
     }
+    const bad = differing.find((i) => !agree(ha.data[i], hb.data[i]));
+    if (bad === undefined) return { kind: "rounding" };
+    if (digits < HIGH_PRECISION) continue;
+    const inputs = [...bindings].map(([t, v]) => `${String(t)}=${formatValues(v)}`).join(", ");
+    return {
+      kind: "different",
+      detail: `at ${inputs}: element ${bad} is ${fa.data[bad]} vs ${fb.data[bad]} in float64, ` +
+        `${ha.data[bad].toPrecision(17)} vs ${hb.data[bad].toPrecision(17)} exactly`,
+    };
   }
   return { kind: "rounding" };
 }

@@ -27,9 +27,12 @@ export interface CodegenOptions {
   readonly fma: boolean;
 }
 
-/** The defaults: 4 interleaved vectors (measured on softplus(a)·b + c, see the bench), FMA where available. */
+/**
+ * The defaults: 5 interleaved vectors (softplus(a)·b + c per element, CPU time: 2.15 ns with 2, 1.88 with 3,
+ * 1.56 with 4, 1.48 with 5, 1.65 with 6), FMA where available.
+ */
 export function defaultCodegenOptions(): CodegenOptions {
-  return { unroll: 4, fma: supportsRelaxedSimd() };
+  return { unroll: 5, fma: supportsRelaxedSimd() };
 }
 
 /** A value in the vector loop: its dtype and the v128 holding W elements. */
@@ -64,7 +67,8 @@ export const F64_UNARY_IMPORTS = [
 /** Two-argument f64 imports. */
 export const F64_BINARY_IMPORTS = ["pow", "hypot", "logaddexp"] as const;
 
-type ImportName = typeof F64_UNARY_IMPORTS[number] | typeof F64_BINARY_IMPORTS[number];
+/** The name of an imported float64 function (`math.<name>`). */
+export type ImportName = typeof F64_UNARY_IMPORTS[number] | typeof F64_BINARY_IMPORTS[number];
 const F32_VIA_IMPORT = new Set<string>(["sin", "cos", "tan", "asin", "acos", "atan", "pow", "logaddexp"]);
 
 /** The import names a kernel needs, so they can be declared before any function. */

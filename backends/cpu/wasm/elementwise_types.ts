@@ -10,14 +10,19 @@ import type { ElementwiseKernel, ScalarExpr } from "../../kernel_ir.ts";
 
 /** A node with its types: `compute` is the dtype its arguments are converted to, `result` what it yields. */
 export interface TypedNode {
+  /** The expression node. */
   readonly expr: ScalarExpr;
+  /** The dtype the node's arguments are converted to and the op computes in. */
   readonly compute: DType;
+  /** The dtype the node yields. */
   readonly result: DType;
+  /** The typed arguments. */
   readonly args: readonly TypedNode[];
 }
 
 /** Thrown for kernels this backend does not compile; the caller runs them another way. */
 export class UnsupportedKernelError extends Error {
+  /** The error's name. */
   override name = "UnsupportedKernelError";
 }
 

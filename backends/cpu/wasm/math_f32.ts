@@ -14,6 +14,7 @@ export type ViaImport = "asin" | "acos" | "atan" | "pow" | "logaddexp";
 
 /** The imported float64 functions a float32 kernel may call per lane (their function indices). */
 export interface MathImports {
+  /** The function index of the imported float64 function `name`. */
   index(name: ViaImport | "sin" | "cos" | "tan"): number;
 }
 
@@ -34,12 +35,12 @@ const PIO2_3 = 2.0222662487959506e-21;
 const TRIG_FAST_LIMIT = 262144;
 
 /** (e^r - 1 - r)/r² on |r| ≤ ln2/2 (degree-4 Chebyshev fit; e^r = 1 + r + r²·Q(r) within 1e-8 relative). */
-const EXPM1_TAIL = [0.5, 0.166665778, 0.0416665561, 0.00836317334, 0.00139261759];
+export const EXPM1_TAIL: readonly number[] = [0.5, 0.166665778, 0.0416665561, 0.00836317334, 0.00139261759];
 /** e^r = 1 + r + r²·Q(r), evaluated as one Horner chain. */
 const EXP_POLY = [1, 1, ...EXPM1_TAIL];
 
 /** (log1p(g) - g + g²/2)/g³ on [√½-1, ½] (degree-8 Chebyshev fit; log1p error < 0.85 ulp in float32). */
-const LOG1P_TAIL = [
+export const LOG1P_TAIL: readonly number[] = [
   0.333333313,
   -0.250000745,
   0.20000957,
@@ -52,7 +53,7 @@ const LOG1P_TAIL = [
 ];
 
 /** erf(x) = x + x·P(x²) on |x| < 1, P = erf(x)/x - 1 (degree-6 Chebyshev fit, f32 error < 0.4 ulp). */
-const ERF_SMALL = [
+export const ERF_SMALL: readonly number[] = [
   0.128379166,
   -0.376126260,
   0.112835944,
@@ -62,7 +63,7 @@ const ERF_SMALL = [
   0.0000787587487,
 ];
 /** erfc(x)·e^{x²} on 1 ≤ x ≤ 4 in s = (x - 2.5)/1.5 (degree-10 Chebyshev fit). */
-const ERFC_SCALED = [
+export const ERFC_SCALED: readonly number[] = [
   0.21080637,
   -0.111521393,
   0.0561106279,
@@ -174,15 +175,15 @@ export class MathF32 {
   }
 
   /**
-   * k·ln2 + log1p(g) for g in [√½-1, ½]: log1p(g) = g - g²/2 + g³·P(g), P a degree-8 Chebyshev fit, with the
-   * small terms summed first. No division: the divider was the bottleneck of softplus.
+   * k·ln2 + log1p(g) for g in [√½-1, ½]: log1p(g) = (g - g²/2) + (g³·P(g) + k·ln2_lo) + k·ln2_hi, P a
+   * degree-8 Chebyshev fit. No division (the s = g/(2+g) form cost more here).
    */
   private logFromParts(k: Vec, g: Vec): Vec {
     const { f } = this;
     const square = f.mul(g, g);
     const tail = f.mul(f.mul(square, g), f.horner(g, LOG1P_TAIL));
     const low = f.mulAdd(k, f.c(LN2_LO), tail);
-    const y = f.sub(g, f.sub(f.mul(square, f.c(0.5)), low));
+    const y = f.add(f.mulAdd(square, f.c(-0.5), g), low);
     return f.mulAdd(k, f.c(LN2_HI), y);
   }
 

@@ -11,6 +11,7 @@ const { i32, v128 } = ValType;
 
 /** What one generated matmul module computes with: element type and register-blocking shape. */
 export interface MatmulShape {
+  /** Element type: float32 (f32x4) or float64 (f64x2). */
   readonly precision: "f32" | "f64";
   /** Rows of C a micro-kernel computes. */
   readonly mr: number;
@@ -169,7 +170,7 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
   const ops = precisionOps(shape.precision);
   const { mr, nv, unroll } = shape;
   const nr = nv * ops.lanes;
-  const fn = builder.addFunction("micro", [i32, i32, i32, i32, i32, i32, i32], []);
+  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32], []);
   const [aPanel, bPanel, kc, c, ldc, flags, bias] = [0, 1, 2, 3, 4, 5, 6];
   const p = fn.addLocal(i32), row = fn.addLocal(i32);
   const acc: number[][] = [];
@@ -266,7 +267,7 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
 function emitEdgeMerge(builder: ModuleBuilder, shape: MatmulShape): number {
   const ops = precisionOps(shape.precision);
   const nr = shape.nv * ops.lanes;
-  const fn = builder.addFunction("edge", [i32, i32, i32, i32, i32, i32, i32], []);
+  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32], []);
   const [tile, c, ldc, rows, cols, flags, bias] = [0, 1, 2, 3, 4, 5, 6];
   const r = fn.addLocal(i32), j = fn.addLocal(i32), at = fn.addLocal(i32);
   const value = fn.addLocal(shape.precision === "f32" ? ValType.f32 : ValType.f64);

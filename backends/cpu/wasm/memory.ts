@@ -161,6 +161,7 @@ export class WasmArena {
     return ptr;
   }
 
+  /** Records a live block and returns its offset. */
   private track(ptr: number, size: number): number {
     this.liveSizes.set(ptr, size);
     this.used += size;

@@ -81,7 +81,9 @@ export class ByteWriter {
 
 /** The signature of a function: parameter and result types. */
 export interface FunctionType {
+  /** Parameter types. */
   readonly params: readonly ValType[];
+  /** Result types. */
   readonly results: readonly ValType[];
 }
 
@@ -368,6 +370,7 @@ export class ModuleBuilder {
     }
   }
 
+  /** The index of a signature in the type section (added on first use). */
   private typeIndex(type: FunctionType): number {
     const key = (t: FunctionType) => `${t.params.join(",")}>${t.results.join(",")}`;
     const wanted = key(type);

@@ -15,11 +15,13 @@ import { Op, Simd, type SimdOp, ValType } from "./opcodes.ts";
  * local shared by every copy, hoisted into the function's prologue.
  */
 export interface Vec {
+  /** The v128 local of each copy (one local shared by all copies for constants and hoisted values). */
   readonly locals: readonly number[];
 }
 
 /** Emits SIMD operations on `Vec` values into one function. */
 export class SimdValues {
+  /** `copies` interleaved vectors per value; `constants` is shared between emitters of one function. */
   constructor(
     readonly fn: FunctionBuilder,
     readonly copies: number = 1,
@@ -267,15 +269,19 @@ export class FloatLanes {
   c(value: number): Vec {
     return this.kind === "f32" ? this.v.f32(value) : this.v.f64(value);
   }
+  /** Lane-wise `a + b`. */
   add(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.add, a, b);
   }
+  /** Lane-wise `a - b`. */
   sub(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.sub, a, b);
   }
+  /** Lane-wise `a · b`. */
   mul(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.mul, a, b);
   }
+  /** Lane-wise `a / b`. */
   div(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.div, a, b);
   }
@@ -295,36 +301,47 @@ export class FloatLanes {
   pmax(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.pmax, a, b);
   }
+  /** Lane-wise |a|. */
   abs(a: Vec): Vec {
     return this.v.op(this.code.abs, a);
   }
+  /** Lane-wise -a. */
   neg(a: Vec): Vec {
     return this.v.op(this.code.neg, a);
   }
+  /** Lane-wise √a (correctly rounded). */
   sqrt(a: Vec): Vec {
     return this.v.op(this.code.sqrt, a);
   }
+  /** Mask of `a == b`. */
   eq(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.eq, a, b);
   }
+  /** Mask of `a != b` (true for NaN). */
   ne(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.ne, a, b);
   }
+  /** Mask of `a < b`. */
   lt(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.lt, a, b);
   }
+  /** Mask of `a <= b`. */
   le(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.le, a, b);
   }
+  /** Mask of `a > b`. */
   gt(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.gt, a, b);
   }
+  /** Mask of `a >= b`. */
   ge(a: Vec, b: Vec): Vec {
     return this.v.op(this.code.ge, a, b);
   }
+  /** Lane-wise floor. */
   floor(a: Vec): Vec {
     return this.v.op(this.code.floor, a);
   }
+  /** Lane-wise ceiling. */
   ceil(a: Vec): Vec {
     return this.v.op(this.code.ceil, a);
   }
@@ -349,6 +366,7 @@ export class FloatLanes {
     for (let i = coefficients.length - 2; i >= 0; i--) sum = this.mulAdd(sum, x, this.c(coefficients[i]));
     return sum;
   }
+
   /** `magnitude` with the sign bit of `sign`. */
   copySign(magnitude: Vec, sign: Vec): Vec {
     const signBit = this.kind === "f32" ? this.v.i32(-0x80000000) : this.v.i64(0, -0x80000000);

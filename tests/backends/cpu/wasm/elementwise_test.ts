@@ -21,7 +21,9 @@ function sampleValue(dtype: DType, next: () => number): number {
     if (pick < 0.1) return [0, -1, 2147483647, -2147483648, 46341][Math.floor(next() * 5)];
     return Math.floor((next() - 0.5) * 200);
   }
-  if (pick < 0.08) return [NaN, Infinity, -Infinity, 0, -0, 3e9, -3e9, 0.5, 1.5, -2.5][Math.floor(next() * 10)];
+  if (pick < 0.08) {
+    return [NaN, Infinity, -Infinity, 0, -0, 3e9, -3e9, 0.5, 1.5, -2.5][Math.floor(next() * 10)];
+  }
   return (next() - 0.5) * 20;
 }
 
@@ -60,7 +62,8 @@ function checkKernel(
   arena.free(outPtr);
 }
 
-const contiguous = (n: number, inputs: number) => Array.from({ length: inputs }, () => [1]);
+/** Element strides of `inputs` contiguous 1-D inputs. */
+const contiguous = (inputs: number) => Array.from({ length: inputs }, () => [1]);
 
 Deno.test("compileElementwise() matches the reference on every length around the vector widths", () => {
   const kernel: ElementwiseKernel = {
@@ -68,8 +71,8 @@ Deno.test("compileElementwise() matches the reference on every length around the
     outDtype: "float32",
     expr: op("add", op("mul", op("sub", input(0), input(1)), input(2)), constant(0.1)),
   };
-  for (let n = 1; n <= 37; n++) checkKernel(kernel, [n], contiguous(n, 3), n);
-  for (const n of [16383, 16384, 16385, 32773]) checkKernel(kernel, [n], contiguous(n, 3), n);
+  for (let n = 1; n <= 37; n++) checkKernel(kernel, [n], contiguous(3), n);
+  for (const n of [16383, 16384, 16385, 32773]) checkKernel(kernel, [n], contiguous(3), n);
 });
 
 Deno.test("compileElementwise() broadcasts scalars, rows and columns, and reads strided inputs", () => {
@@ -94,7 +97,11 @@ Deno.test("compileElementwise() mixes dtypes: int32 arithmetic, bool masks, wher
       outDtype: "int32",
       expr: op("sub", op("mul", input(0), input(1)), op("abs", op("neg", input(0)))),
     },
-    { inputDtypes: ["int32", "int32"], outDtype: "int32", expr: op("maximum", op("sign", input(0)), op("relu", input(1))) },
+    {
+      inputDtypes: ["int32", "int32"],
+      outDtype: "int32",
+      expr: op("maximum", op("sign", input(0)), op("relu", input(1))),
+    },
     // Comparisons stored as bool bytes; logic on them.
     {
       inputDtypes: ["float32", "float32"],
@@ -107,10 +114,18 @@ Deno.test("compileElementwise() mixes dtypes: int32 arithmetic, bool masks, wher
       outDtype: "float32",
       expr: op("where", input(0), input(1), op("mul", input(2), constant(0.5))),
     },
-    { inputDtypes: ["float32", "float32"], outDtype: "float32", expr: op("mul", op("gt", input(0), constant(0)), input(1)) },
+    {
+      inputDtypes: ["float32", "float32"],
+      outDtype: "float32",
+      expr: op("mul", op("gt", input(0), constant(0)), input(1)),
+    },
     // Casts: float → int32 wraps like `x | 0` (NaN, ±Inf → 0); int32 → float32 rounds; bool → float.
     { inputDtypes: ["float32"], outDtype: "int32", expr: cast("int32", input(0)) },
-    { inputDtypes: ["int32"], outDtype: "float32", expr: op("add", cast("float32", input(0)), constant(0.25)) },
+    {
+      inputDtypes: ["int32"],
+      outDtype: "float32",
+      expr: op("add", cast("float32", input(0)), constant(0.25)),
+    },
     { inputDtypes: ["float32"], outDtype: "bool", expr: cast("bool", input(0)) },
     // A fraction makes an int32 expression compute in floats.
     { inputDtypes: ["int32"], outDtype: "float32", expr: op("mul", input(0), constant(0.5)) },
@@ -118,7 +133,7 @@ Deno.test("compileElementwise() mixes dtypes: int32 arithmetic, bool masks, wher
     { inputDtypes: ["float32"], outDtype: "float32", expr: op("sign", op("floor", op("ceil", input(0)))) },
   ];
   kernels.forEach((kernel, i) => {
-    checkKernel(kernel, [61], contiguous(61, kernel.inputDtypes.length), i + 10);
+    checkKernel(kernel, [61], contiguous(kernel.inputDtypes.length), i + 10);
     checkKernel(kernel, [5, 7], kernel.inputDtypes.map((_, k) => k === 0 ? [1, 5] : [7, 1]), i + 20);
   });
 });
@@ -128,7 +143,11 @@ Deno.test("compileElementwise() computes float64 kernels (2 lanes), also with fl
     {
       inputDtypes: ["float64", "float64"],
       outDtype: "float64",
-      expr: op("add", op("softplus", input(0)), op("mul", op("exp", input(1)), op("sqrt", op("abs", input(0))))),
+      expr: op(
+        "add",
+        op("softplus", input(0)),
+        op("mul", op("exp", input(1)), op("sqrt", op("abs", input(0)))),
+      ),
     },
     {
       inputDtypes: ["float32", "float64", "bool"],
@@ -137,15 +156,36 @@ Deno.test("compileElementwise() computes float64 kernels (2 lanes), also with fl
     },
     { inputDtypes: ["float64", "int32"], outDtype: "bool", expr: op("le", input(0), input(1)) },
     { inputDtypes: ["float64"], outDtype: "float32", expr: op("tanh", input(0)) },
+    // float32 values and masks inside a 2-lane kernel.
+    {
+      inputDtypes: ["float32", "float64"],
+      outDtype: "float64",
+      expr: op(
+        "add",
+        op("where", op("lt", input(1), constant(0)), op("mul", input(0), input(0)), input(0)),
+        input(1),
+      ),
+    },
+    {
+      inputDtypes: ["float32", "float64", "int32"],
+      outDtype: "bool",
+      expr: op("and", op("ge", input(0), input(2)), op("not", op("eq", input(1), constant(0)))),
+    },
     { inputDtypes: ["float64"], outDtype: "int32", expr: cast("int32", op("mul", input(0), constant(1e9))) },
   ];
   const unaryOps = ["erf", "sigmoid", "log1mexp", "sin", "atanh", "round", "sign", "relu", "expm1", "log"];
-  for (const name of unaryOps) kernels.push({ inputDtypes: ["float64"], outDtype: "float64", expr: op(name, input(0)) });
-  kernels.forEach((kernel, i) => checkKernel(kernel, [29], contiguous(29, kernel.inputDtypes.length), i + 40));
+  for (const name of unaryOps) {
+    kernels.push({ inputDtypes: ["float64"], outDtype: "float64", expr: op(name, input(0)) });
+  }
+  kernels.forEach((kernel, i) => checkKernel(kernel, [29], contiguous(kernel.inputDtypes.length), i + 40));
 });
 
 Deno.test("compileElementwise() reports kernels it does not compile", () => {
-  const kernel: ElementwiseKernel = { inputDtypes: ["bool", "bool"], outDtype: "bool", expr: op("add", input(0), input(1)) };
+  const kernel: ElementwiseKernel = {
+    inputDtypes: ["bool", "bool"],
+    outDtype: "bool",
+    expr: op("add", input(0), input(1)),
+  };
   const compiled = compileElementwise(kernel, arena);
   assert.equal(compiled.supported, false);
   assert.match(compiled.reason ?? "", /add on bool/);
@@ -153,7 +193,22 @@ Deno.test("compileElementwise() reports kernels it does not compile", () => {
 });
 
 /** Random expression trees over exactly rounded ops (no transcendentals), for a property test. */
-const exactOps = ["add", "sub", "mul", "div", "maximum", "minimum", "neg", "abs", "square", "sqrt", "floor", "round", "relu", "sign"];
+const exactOps = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "maximum",
+  "minimum",
+  "neg",
+  "abs",
+  "square",
+  "sqrt",
+  "floor",
+  "round",
+  "relu",
+  "sign",
+];
 const unaryExactOps = ["neg", "abs", "square", "sqrt", "floor", "round", "relu", "sign"];
 function expressionArbitrary(inputs: number): fc.Arbitrary<ScalarExpr> {
   const { tree } = fc.letrec<{ tree: ScalarExpr }>((tie) => ({
@@ -180,7 +235,7 @@ Deno.test("compileElementwise() equals the reference on random exact expressions
       fc.boolean(),
       (expr, dtype, n, fma) => {
         const kernel: ElementwiseKernel = { inputDtypes: [dtype, "float32", dtype], outDtype: dtype, expr };
-        checkKernel(kernel, [n], contiguous(n, 3), n, { fma });
+        checkKernel(kernel, [n], contiguous(3), n, { fma });
       },
     ),
     { numRuns: 60 },

@@ -1,7 +1,7 @@
 /**
- * Derives the polynomial coefficients used in `backends/cpu/wasm/math_f32.ts` where no Taylor series is short
- * enough (erf). Chebyshev interpolation in float64 (near-minimax), converted to the power basis and rounded
- * to float32, then the float32 evaluation error is measured. Run: `deno run tests/backends/cpu/wasm/fit_polynomials.ts`.
+ * Derives the fitted polynomial coefficients of `backends/cpu/wasm/math_f32.ts`: Chebyshev interpolation in
+ * float64 (near-minimax), converted to the power basis and rounded to float32. `math_f32_test.ts` checks the
+ * tables there against these fits. Run `deno run tests/backends/cpu/wasm/fit_polynomials.ts` to print them.
  * @module
  */
 import { erf } from "../../../../backends/cpu/wasm/scalar_math.ts";
@@ -52,53 +52,45 @@ export function chebyshevFit(
   return inT;
 }
 
-function hornerF32(t: number, coefficients: number[]): number {
-  let sum = Math.fround(coefficients[coefficients.length - 1]);
-  for (let i = coefficients.length - 2; i >= 0; i--) {
-    sum = Math.fround(Math.fround(sum * t) + coefficients[i]);
-  }
-  return sum;
-}
+/** The functions behind each coefficient table of `math_f32.ts`, with their fit intervals and degrees. */
+export const FITS: Record<
+  string,
+  { g: (t: number) => number; lo: number; hi: number; degree: number; centered?: boolean }
+> = {
+  // (e^r - 1 - r)/r² (series near 0, where the quotient cancels).
+  expm1Tail: {
+    g: (r) => Math.abs(r) < 1e-3 ? 0.5 + r / 6 + r * r / 24 + r ** 3 / 120 : (Math.expm1(r) - r) / (r * r),
+    lo: -Math.LN2 / 2,
+    hi: Math.LN2 / 2,
+    degree: 4,
+  },
+  // (log1p(g) - g + g²/2)/g³.
+  log1pTail: {
+    g: (x) =>
+      Math.abs(x) < 1e-3 ? 1 / 3 - x / 4 + x * x / 5 - x ** 3 / 6 : (Math.log1p(x) - x + x * x / 2) / x ** 3,
+    lo: Math.SQRT1_2 - 1,
+    hi: 0.5,
+    degree: 8,
+  },
+  // erf(x)/x - 1 as a function of z = x².
+  erfSmall: {
+    g: (z) => (z === 0 ? 2 / Math.sqrt(Math.PI) : erf(Math.sqrt(z)) / Math.sqrt(z)) - 1,
+    lo: 0,
+    hi: 1,
+    degree: 6,
+  },
+  // erfc(x)·e^{x²} in s = (x - 2.5)/1.5.
+  erfcScaled: { g: (x) => (1 - erf(x)) * Math.exp(x * x), lo: 1, hi: 4, degree: 10, centered: true },
+};
 
-function report(
-  name: string,
-  g: (t: number) => number,
-  lo: number,
-  hi: number,
-  degree: number,
-  options: { centered?: boolean; minusOne?: boolean } = {},
-): void {
-  const { centered = false, minusOne = false } = options;
-  const fitted = chebyshevFit(minusOne ? (t) => g(t) - 1 : g, lo, hi, degree, centered);
-  const coefficients = fitted.map(Math.fround);
-  const mid = Math.fround((lo + hi) / 2), invHalf = Math.fround(2 / (hi - lo));
-  let worst64 = 0, worst32 = 0;
-  for (let i = 0; i <= 20000; i++) {
-    const t = Math.fround(lo + (hi - lo) * i / 20000);
-    const s = centered ? Math.fround(Math.fround(t - mid) * invHalf) : t;
-    let exact = 0;
-    for (let k = fitted.length - 1; k >= 0; k--) {
-      exact = exact * (centered ? (t - (lo + hi) / 2) * 2 / (hi - lo) : t) + fitted[k];
-    }
-    const approx32 = hornerF32(s, coefficients) + (minusOne ? 1 : 0);
-    worst64 = Math.max(worst64, Math.abs((exact + (minusOne ? 1 : 0)) / g(t) - 1));
-    worst32 = Math.max(worst32, Math.abs(approx32 / g(t) - 1));
-  }
-  console.log(
-    `${name} degree ${degree}: max relative error ${worst64.toExponential(2)} (f64), ${
-      worst32.toExponential(2)
-    } (f32 Horner)`,
-  );
-  console.log(`  [${coefficients.map((c) => c.toPrecision(9)).join(", ")}]`);
+/** The float32 coefficients of one fit. */
+export function fitCoefficients(name: keyof typeof FITS): number[] {
+  const { g, lo, hi, degree, centered } = FITS[name];
+  return chebyshevFit(g, lo, hi, degree, centered).map(Math.fround);
 }
 
 if (import.meta.main) {
-  const erfOverX = (z: number) => z === 0 ? 1.1283791670955126 : erf(Math.sqrt(z)) / Math.sqrt(z);
-  // erf(x) = x + x · P(x²) for |x| ≤ 1, with P = erf(x)/x - 1 (small, so its rounding matters less).
-  for (const degree of [5, 6, 7]) report("erf(x)/x - 1 in x²", erfOverX, 0, 1, degree, { minusOne: true });
-  // erfc(x) = e^{-x²} · Q(s) for 1 < x < 4, s the centered 1/x.
-  const q = (u: number) => (1 - erf(1 / u)) * Math.exp(1 / (u * u));
-  for (const degree of [6, 7, 8, 9]) {
-    report("erfc(x)·e^{x²} in centered 1/x", q, 0.25, 1, degree, { centered: true });
+  for (const name of Object.keys(FITS)) {
+    console.log(`${name}: [${fitCoefficients(name).map((c) => c.toPrecision(9)).join(", ")}]`);
   }
 }

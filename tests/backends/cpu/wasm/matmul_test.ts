@@ -26,7 +26,8 @@ interface Case {
 function check({ m, k, n, precision, options = {}, config }: Case, seed = 1): void {
   const next = random(seed);
   const bytes = precision === "f32" ? 4 : 8;
-  const view = (ptr: number, len: number) => precision === "f32" ? arena.f32View(ptr, len) : arena.f64View(ptr, len);
+  const view = (ptr: number, len: number) =>
+    precision === "f32" ? arena.f32View(ptr, len) : arena.f64View(ptr, len);
   const fill = (len: number) => {
     const ptr = arena.alloc(Math.max(1, len) * bytes);
     const data = view(ptr, len);
@@ -56,14 +57,20 @@ function check({ m, k, n, precision, options = {}, config }: Case, seed = 1): vo
       const got = cv[i * n + j];
       const tolerance = (k + 2) * epsilon * magnitude;
       if (!(Math.abs(got - sum) <= tolerance)) {
-        assert.fail(`C[${i},${j}] of ${m}×${k}·${k}×${n} ${JSON.stringify(options)}: got ${got}, expected ${sum}`);
+        assert.fail(
+          `C[${i},${j}] of ${m}×${k}·${k}×${n} ${JSON.stringify(options)}: got ${got}, expected ${sum}`,
+        );
       }
     }
   }
   [a, b, c, ...(bias === undefined ? [] : [bias])].forEach((ptr) => arena.free(ptr));
 }
 
-const SHAPES: [number, number, number][] = [[67, 129, 33], [1, 1, 1], [5, 1, 7], [13, 300, 17], [130, 520, 70]];
+const SHAPES: [number, number, number][] = [[67, 129, 33], [1, 1, 1], [5, 1, 7], [13, 300, 17], [
+  130,
+  520,
+  70,
+]];
 
 for (const precision of ["f32", "f64"] as const) {
   Deno.test(`matmul ${precision} matches a float64 triple loop on odd shapes and every transpose`, () => {
@@ -95,10 +102,21 @@ for (const precision of ["f32", "f64"] as const) {
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 1, max: 40 }),
-        fc.record({ transA: fc.boolean(), transB: fc.boolean(), accumulate: fc.boolean(), bias: fc.boolean() }),
+        fc.record({
+          transA: fc.boolean(),
+          transB: fc.boolean(),
+          accumulate: fc.boolean(),
+          bias: fc.boolean(),
+        }),
         fc.boolean(),
         (m, k, n, options, fma) => {
-          const config = { ...base, fma, mc: base.mr * 2, kc: 7, nc: base.nv * (precision === "f32" ? 8 : 4) };
+          const config = {
+            ...base,
+            fma,
+            mc: base.mr * 2,
+            kc: 7,
+            nc: base.nv * (precision === "f32" ? 8 : 4),
+          };
           check({ m, k, n, precision, options, config }, m * 1000 + k * 10 + n);
         },
       ),

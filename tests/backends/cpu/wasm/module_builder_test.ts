@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { ByteWriter, ModuleBuilder, supportsRelaxedSimd } from "../../../../backends/cpu/wasm/module_builder.ts";
+import {
+  ByteWriter,
+  ModuleBuilder,
+  supportsRelaxedSimd,
+} from "../../../../backends/cpu/wasm/module_builder.ts";
 import { Op, Simd, ValType } from "../../../../backends/cpu/wasm/opcodes.ts";
 
 /** Decodes a LEB128 integer (signed or unsigned) from the start of `bytes`. */
@@ -42,7 +46,10 @@ Deno.test("ModuleBuilder builds a module with memory, imports, locals, loops and
   add4.get(0).get(0).simdMem(Simd.v128_load).f32x4Const(1.5).simd(Simd.f32x4_add).simdMem(Simd.v128_store);
 
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const instance = new WebAssembly.Instance(builder.compile(), { env: { memory }, js: { twice: (x: number) => 2 * x } });
+  const instance = new WebAssembly.Instance(builder.compile(), {
+    env: { memory },
+    js: { twice: (x: number) => 2 * x },
+  });
   const data = new Float32Array(memory.buffer, 64, 4);
   data.set([1, 2, 3, 4]);
   const exports = instance.exports as { sum(ptr: number, n: number): number; add4(ptr: number): void };

@@ -20,7 +20,10 @@ Deno.test("erf() is within 8 float64 ulps of a 60-digit series, and odd", () => 
   for (let i = 0; i <= 300; i++) {
     const x = i / 50;
     const exact = erfExact(x);
-    assert.ok(Math.abs(erf(x) - exact) <= 8 * Number.EPSILON * exact, `erf(${x}) = ${erf(x)}, exact ${exact}`);
+    assert.ok(
+      Math.abs(erf(x) - exact) <= 8 * Number.EPSILON * exact,
+      `erf(${x}) = ${erf(x)}, exact ${exact}`,
+    );
     assert.equal(erf(-x), -erf(x));
   }
   assert.equal(erf(Infinity), 1);
@@ -44,12 +47,17 @@ Deno.test("the stable compositions keep their limits without overflow", () => {
 
 Deno.test("π/2 splits into the three parts math_f32 uses", () => {
   const D = Decimal.clone({ precision: 80 });
-  const parts = [1.570796326734125614166259765625, 6.077100506303965976595549136618501506745815277099609375e-11,
-    2.0222662487959506e-21];
+  const parts = [
+    1.570796326734125614166259765625,
+    6.077100506303965976595549136618501506745815277099609375e-11,
+    2.0222662487959506e-21,
+  ];
   // toPrecision(100) writes a float64's exact binary value in decimal.
   const sum = parts.reduce((total, part) => total.add(new D(part.toPrecision(100))), new D(0));
   const error = D.acos(-1).div(2).sub(sum).abs();
   assert.ok(error.lt(2 ** -53 * 2.1e-21), error.toString()); // as close as the last float64 part allows
   // The first two parts have 33 significant bits, so k·part is exact for |k| < 2^20.
-  for (const part of parts.slice(0, 2)) assert.ok(Number.isInteger(part * 2 ** (32 - Math.floor(Math.log2(part)))));
+  for (const part of parts.slice(0, 2)) {
+    assert.ok(Number.isInteger(part * 2 ** (32 - Math.floor(Math.log2(part)))));
+  }
 });

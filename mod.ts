@@ -41,17 +41,31 @@ export * from "./cas/api.ts";
 export { print } from "./cas/print.ts";
 export { parse, ParseError } from "./cas/parse.ts";
 export {
+  type BackoffOptions,
+  BackoffScheduler,
+  type Cost,
+  explain,
   type Explanation,
   type ExplanationStep,
-  explain,
+  lastReport,
+  type RunReport,
+  type Scheduler,
+  SimpleScheduler,
   simplify,
   simplifyMany,
   type SimplifyOptions,
   type SimplifyReport,
   simplifyWithReport,
+  type StopReason,
 } from "./rewrite/simplify.ts";
 export type { ClassInfo, RuleSet, RuleSpec } from "./rewrite/rule.ts";
-export { ALGEBRA_RULES, DEFAULT_RULES, SPEED_RULES, STABILITY_RULES, TENSOR_RULES } from "./rewrite/rules/index.ts";
+export {
+  ALGEBRA_RULES,
+  DEFAULT_RULES,
+  SPEED_RULES,
+  STABILITY_RULES,
+  TENSOR_RULES,
+} from "./rewrite/rules/index.ts";
 export { grad, type GradOptions, hessian, jacobian, jvp, vjp } from "./autodiff/grad.ts";
 export {
   compile,

@@ -128,7 +128,10 @@ function neg(a: Interval): Interval {
 function mul(a: Interval, b: Interval, sameClass: boolean): Interval {
   if (sameClass) return square(a);
   const products = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi];
-  let lo = Infinity, hi = -Infinity, nan = a.nan || b.nan;
+  // 0 · ∞ is NaN, also where the 0 lies inside one interval and the ∞ ends the other
+  const zeroIn = (r: Interval) => r.lo <= 0 && r.hi >= 0;
+  let lo = Infinity, hi = -Infinity;
+  let nan = a.nan || b.nan || (zeroIn(a) && infIn(b)) || (zeroIn(b) && infIn(a));
   for (const p of products) {
     if (p !== p) {
       // 0 · ∞: NaN at that corner; the finite products near it approach 0
@@ -159,12 +162,18 @@ function div(a: Interval, b: Interval): Interval {
     }
     return outward(lo, hi, nan);
   }
-  // the divisor may be 0: ±∞, and 0/0 = NaN
-  const nonNegative = a.lo >= 0 && b.lo >= 0;
-  return { lo: nonNegative ? 0 : -Infinity, hi: Infinity, nan: true };
+  // the divisor may be 0 (or −0, which intervals cannot tell apart): ±∞, and 0/0 = NaN
+  return ANYTHING;
 }
 
 function pow(a: Interval, b: Interval): Interval {
+  const r = powIntegerOrAny(a, b);
+  return b.nan && !r.nan ? { ...r, nan: true } : r;
+}
+
+const infIn = (r: Interval) => r.lo === -Infinity || r.hi === Infinity;
+
+function powIntegerOrAny(a: Interval, b: Interval): Interval {
   if (b.lo === b.hi && Number.isInteger(b.lo)) {
     const k = b.lo;
     if (k === 0) return { lo: 1, hi: 1, nan: false }; // x⁰ = 1 even for NaN and ∞ in IEEE pow
@@ -176,7 +185,8 @@ function pow(a: Interval, b: Interval): Interval {
     if (a.lo > 0 || a.hi < 0) return decreasing((x) => x ** k, a);
     return { lo: -Infinity, hi: Infinity, nan: a.nan || b.nan };
   }
-  if (a.lo > 0) return { lo: 0, hi: Infinity, nan: a.nan || b.nan };
+  // JavaScript's 1^±∞ is NaN (IEEE says 1)
+  if (a.lo > 0) return { lo: 0, hi: Infinity, nan: a.nan || b.nan || (a.lo <= 1 && a.hi >= 1 && infIn(b)) };
   // a zero base may be −0 (intervals cannot tell), and (−0)^(negative odd) = −∞
   if (a.lo >= 0 && b.lo >= 0) return { lo: 0, hi: Infinity, nan: true };
   return ANYTHING;

@@ -59,6 +59,7 @@ class TypedApplier implements Applier<TermData> {
   private readonly payloads: number[] = [];
   private readonly ids: number[] = [];
   private readonly kidTypes: TermType[][] = [];
+  private readonly siblings: (number | undefined)[] = [];
   private readonly kidIds: number[] = [];
 
   constructor(rhs: PatternAst, searcher: CompiledPattern<TermData>, private readonly table: PayloadTable) {
@@ -73,7 +74,11 @@ class TypedApplier implements Applier<TermData> {
       return this.push({ kind: NODE, slot, op: opCode(name), row: rowOf(name), payload, kids });
     };
     build(rhs);
-    for (const s of this.steps) this.kidTypes.push(new Array(s.kids.length));
+    for (const s of this.steps) {
+      this.kidTypes.push(new Array(s.kids.length));
+      // the operand whose dtype a literal argument takes: the first argument that is not a literal
+      this.siblings.push(s.kids.find((k) => this.steps[k].kind !== LITERAL));
+    }
   }
 
   private push(fields: Partial<Step> & { kind: number }): number {
@@ -90,7 +95,7 @@ class TypedApplier implements Applier<TermData> {
         types[i] = egraph.data(matches[offset + step.slot]);
       } else if (step.kind === NODE) {
         const kidTypes = this.kidTypes[i];
-        const sibling = step.kids.find((k) => steps[k].kind !== LITERAL);
+        const sibling = this.siblings[i];
         for (let k = 0; k < step.kids.length; k++) {
           const kid = step.kids[k];
           if (steps[kid].kind === LITERAL) {

@@ -106,6 +106,7 @@ export function runRewrites<D>(
     perIteration.push({ nodes: size.nodes, classes: size.classes, memo: size.memo });
     let applied = 0;
     let phaseStart = performance.now();
+    let phase: "search" | "apply" = "search";
     try {
       checkLimits();
       for (let i = 0; i < rules.length; i++) {
@@ -121,11 +122,13 @@ export function runRewrites<D>(
       }
       phaseMs.search += performance.now() - phaseStart;
       phaseStart = performance.now();
+      phase = "apply";
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i], list = matchLists[i], width = rule.searcher.width;
         let count = 0;
-        for (let offset = 0; offset < list.length; offset += width) {
-          if ((offset & 0x3ff) === 0 && offset > 0 && performance.now() - start > timeLimitMs) {
+        for (let offset = 0, m = 1; offset < list.length; offset += width, m++) {
+          // one rule's matches can be many: look at the clock every 1024 of them
+          if ((m & 1023) === 0 && performance.now() - start > timeLimitMs) {
             throw new LimitReached("time-limit");
           }
           if (rule.condition && !safeCondition(rule, egraph, list, offset)) continue;
@@ -152,7 +155,7 @@ export function runRewrites<D>(
     } catch (error) {
       if (!(error instanceof LimitReached)) throw error;
       stopReason = error.reason;
-      phaseMs.apply += performance.now() - phaseStart;
+      phaseMs[phase] += performance.now() - phaseStart;
     }
     const rebuildStart = performance.now();
     egraph.rebuild();

@@ -60,13 +60,14 @@ const TINY = new D("1e-20");
 
 /** Digits of the smaller addend that must survive an addition for the sum to count as exact enough. */
 const KEPT_DIGITS = 30;
+let checkAbsorption = true;
 
 /**
  * a + b, throwing where the smaller addend would lose more than all but `KEPT_DIGITS` of its digits (1 + 1e-300
  * at 250 digits is 1: a later log or subtraction would expose that as a wrong answer, not a rounding).
  */
 function plus(a: Dec, b: Dec): Dec {
-  if (a.isFinite() && b.isFinite() && !a.isZero() && !b.isZero() && Math.abs(a.e - b.e) > D.precision - KEPT_DIGITS) {
+  if (checkAbsorption && a.isFinite() && b.isFinite() && !a.isZero() && !b.isZero() && Math.abs(a.e - b.e) > D.precision - KEPT_DIGITS) {
     throw new OutOfRange(`${a.toPrecision(3)} + ${b.toPrecision(3)} at ${D.precision} digits`);
   }
   return a.plus(b);
@@ -351,21 +352,34 @@ export function toDecimalArray(a: NDArray): DecimalArray {
   return { data: Array.from(a.data, (v) => new D(v)), shape: a.shape };
 }
 
+/** Options of `evaluateDecimal`. */
+export interface DecimalOptions {
+  /** Significant digits (default 250: enough for 1e200 + 1e-12 to be exact). */
+  readonly digits?: number;
+  /**
+   * Throw `OutOfRange` where an addition absorbs almost all digits of its smaller addend (default true). A quick
+   * low-precision pass whose results are confirmed some other way may turn this off.
+   */
+  readonly checkAbsorption?: boolean;
+}
+
 /**
- * Evaluates `outputs` in high precision (`digits` significant digits, 250 by default: enough for 1e200 + 1e-12
- * to be exact); `bindings` give the `var` leaves (shared variables read their value). Throws `OutOfRange` where
- * an intermediate value leaves decimal.js's range, `Unsupported` for unknown ops.
+ * Evaluates `outputs` in high precision; `bindings` give the `var` leaves (shared variables read their value).
+ * Throws `OutOfRange` where an intermediate value leaves decimal.js's range or an addition loses the smaller
+ * addend, `Unsupported` for unknown ops.
  */
 export function evaluateDecimal(
   outputs: readonly Term[],
   bindings: ReadonlyMap<Term, NDArray>,
-  digits: number = HIGH_PRECISION,
+  options: DecimalOptions = {},
 ): DecimalArray[] {
-  D.set({ precision: digits });
+  D.set({ precision: options.digits ?? HIGH_PRECISION });
+  checkAbsorption = options.checkAbsorption ?? true;
   try {
     return evaluateAll(outputs, bindings);
   } finally {
     D.set({ precision: HIGH_PRECISION });
+    checkAbsorption = true;
   }
 }
 

@@ -48,14 +48,14 @@ export function sampleValue(random: () => number): number {
 }
 
 /** The shapes a pattern variable may take in an instance. */
-export const SHAPE_CHOICES: readonly (readonly number[])[] = [[], [3], [2, 3], [3, 2], [3, 3], [2, 2, 2]];
+export const SHAPE_CHOICES: readonly (readonly number[])[] = [[], [3], [2, 3], [3, 2], [3, 3], [2, 2, 2], [1, 2, 1, 2]];
 
 function permutations(n: number): number[][] {
   if (n === 0) return [[]];
   return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]));
 }
 
-const AXIS_SUBSETS = [[], [0], [1], [2], [0, 1], [0, 2], [1, 2], [0, 1, 2]];
+const AXIS_SUBSETS = [[], [0], [1], [2], [3], [0, 1], [0, 2], [1, 2], [2, 3], [0, 1, 2], [0, 1, 2, 3]];
 
 /** Candidate attributes for an attribute variable, by the op it is first used with. */
 function attrChoices(op: OpName): readonly object[] {
@@ -70,7 +70,7 @@ function attrChoices(op: OpName): readonly object[] {
     case "softmax":
     case "logSoftmax":
     case "concatenate":
-      return [{ axis: 0 }, { axis: 1 }, { axis: 2 }];
+      return [{ axis: 0 }, { axis: 1 }, { axis: 2 }, { axis: 3 }];
     case "transpose":
       return [1, 2, 3].flatMap((n) => permutations(n).map((perm) => ({ perm })));
     case "reshape":
@@ -105,6 +105,18 @@ export interface Instance {
   readonly rhs: Term;
 }
 
+/** Pattern variables in a boolean position (an argument of not/and/or, the condition of where). */
+function booleanVars(p: PatternAst, into = new Set<string>()): Set<string> {
+  if (p.kind === "node") {
+    p.args.forEach((a, i) => {
+      const boolean = p.op === "not" || p.op === "and" || p.op === "or" || (p.op === "where" && i === 0);
+      if (boolean && a.kind === "var") into.add(a.name);
+      booleanVars(a, into);
+    });
+  }
+  return into;
+}
+
 function build(p: PatternAst, vars: ReadonlyMap<string, Term>, attrs: ReadonlyMap<string, object>): Term {
   if (p.kind === "var") return vars.get(p.name)!;
   if (p.kind === "atom") return T.constant(Number(p.text), "float64");
@@ -121,7 +133,10 @@ function tryInstance(
   attrs: Map<string, object>,
 ): Instance | undefined {
   const vars = new Map<string, Term>();
-  for (const [name, shape] of shapes) vars.set(name, T.tensor(`${name}`, { dtype: "float64", shape }));
+  const booleans = booleanVars(lhs);
+  for (const [name, shape] of shapes) {
+    vars.set(name, T.tensor(`${name}`, { dtype: booleans.has(name) ? "bool" : "float64", shape }));
+  }
   try {
     const l = build(lhs, vars, attrs), r = build(rhs, vars, attrs);
     if (l.dtype !== r.dtype || l.shape.length !== r.shape.length || l.shape.some((d, i) => d !== r.shape[i])) {
@@ -153,14 +168,17 @@ export function instancesOf(rule: RuleSpec, random: () => number, limit = 10): I
     const instance = tryInstance(rule, lhs, rhs, shapes, attrs);
     if (instance) out.push(instance);
   };
-  // every uniform shape with a few attribute draws, then random mixtures
+  // every uniform shape with a few attribute draws (up to half the instances), then random mixtures
   for (const shape of SHAPE_CHOICES) {
-    for (let k = 0; k < (attrOps.length === 0 ? 1 : 12) && out.length < limit; k++) {
+    for (let k = 0; k < (attrOps.length === 0 ? 1 : 12) && out.length < limit / 2; k++) {
       attempt(() => shape, (op) => pick(attrChoices(op)));
     }
   }
-  for (let k = 0; k < 400 && out.length < limit; k++) {
-    attempt(() => pick(SHAPE_CHOICES), (op) => pick(attrChoices(op)));
+  // mixtures where some variable broadcasts against another: where shape-dependent rules go wrong
+  for (let k = 0; k < 2000 && out.length < limit; k++) {
+    const shapes = names.map(() => pick(SHAPE_CHOICES));
+    if (shapes.every((sh) => sh.length === shapes[0].length && sh.every((d, i) => d === shapes[0][i]))) continue;
+    attempt((_, i) => shapes[i], (op) => pick(attrChoices(op)));
   }
   return out;
 }
@@ -170,6 +188,11 @@ export function sampleBindings(instance: Instance, random: () => number): Map<Te
   const bindings = new Map<Term, NDArray>();
   for (const [name, term] of instance.vars) {
     const shape = instance.shapes.get(name)!;
+    if (term.dtype === "bool") {
+      const data = Uint8Array.from({ length: sizeOf(shape) }, () => (random() < 0.5 ? 1 : 0));
+      bindings.set(term, new NDArray(data, shape));
+      continue;
+    }
     const data = new Float64Array(sizeOf(shape));
     for (let i = 0; i < data.length; i++) data[i] = sampleValue(random);
     bindings.set(term, new NDArray(data, shape));
@@ -190,7 +213,7 @@ export function pointInfo(value: NDArray): ClassInfo {
   if (lo > hi) [lo, hi] = [-Infinity, Infinity];
   const first = value.data[0];
   const uniform = value.data.length > 0 && value.data.every((v) => Object.is(v, first));
-  const base = { dtype: "float64" as const, shape: value.shape, range: { lo, hi, nan } };
+  const base = { dtype: value.dtype, shape: value.shape, range: { lo, hi, nan } };
   return uniform && !Number.isNaN(first) ? { ...base, constant: first } : base;
 }
 
@@ -224,12 +247,12 @@ export function compareAt(a: Term, b: Term, bindings: ReadonlyMap<Term, NDArray>
   const differing: number[] = [];
   for (let i = 0; i < fa.data.length; i++) if (!closeFloat(fa.data[i], fb.data[i])) differing.push(i);
   if (differing.length === 0) return { kind: "same" };
-  // 60 digits settle almost every case quickly; a disagreement or a loss of digits there is rechecked with 250
-  // (cancellation against 1e200 needs them) before it counts
+  // a quick 60-digit pass settles most differences: agreement there (both sides, same inputs) is trusted; a
+  // disagreement is rechecked with 250 digits and absorbed addends flagged, before it counts
   for (const digits of [60, HIGH_PRECISION]) {
     let ha, hb;
     try {
-      [ha, hb] = evaluateDecimal([a, b], bindings, digits);
+      [ha, hb] = evaluateDecimal([a, b], bindings, { digits, checkAbsorption: digits === HIGH_PRECISION });
     } catch (error) {
       if (!(error instanceof OutOfRange)) throw error;
       if (digits < HIGH_PRECISION) continue;

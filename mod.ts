@@ -19,7 +19,7 @@ import "./cas/print.ts";
 import "./backends/cpu/backend.ts";
 import "./backends/webgpu/backend.ts";
 
-export { config, type DType, type FloatDType } from "./cas/dtype.ts";
+export { config, type DataArray, type DType, type FloatDType } from "./cas/dtype.ts";
 export { type ConcreteShape, type Shape, ShapeError } from "./cas/shape.ts";
 export {
   arange,
@@ -35,11 +35,21 @@ export {
 } from "./cas/ndarray.ts";
 export { decodeNpy, encodeNpy, load, save } from "./cas/npy.ts";
 export { RandomState, randomState } from "./cas/random.ts";
-export { Term, Term as Expr } from "./cas/term.ts";
+export { type AnyAttrs, type OpAttrs, type OpName, Term, Term as Expr, type TermType } from "./cas/term.ts";
+export type { ReduceAttrs, SharedSlot } from "./cas/ops/types.ts";
+export {
+  BINARY_OPS,
+  type BinaryOp,
+  type ElementwiseOp,
+  REDUCE_OPS,
+  type ReduceOp,
+  UNARY_OPS,
+  type UnaryOp,
+} from "./cas/ops/names.ts";
 export { shared, SharedVariable } from "./cas/shared.ts";
 export * from "./cas/api.ts";
 export { print } from "./cas/print.ts";
-export { parse, ParseError } from "./cas/parse.ts";
+export { FUNCTION_NAMES, parse, ParseError, type Vars } from "./cas/parse.ts";
 export {
   type BackoffOptions,
   BackoffScheduler,

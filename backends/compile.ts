@@ -144,6 +144,7 @@ export function compile(
   outputs: Term,
   options?: CompileOptions,
 ): CompiledFunction<NDArray>;
+/** Compiles a function with several outputs: `await f(...)` gives one array per output. */
 export function compile(
   inputs: readonly Term[],
   outputs: readonly Term[],

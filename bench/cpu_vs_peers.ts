@@ -55,7 +55,11 @@ const rows: Row[] = [];
 function report(workload: string, library: string, value: number | string, unit: string, note?: string) {
   rows.push({ workload, library, value, unit, note });
   const shown = typeof value === "number" ? value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2) : value;
-  console.log(`${workload.padEnd(26)} ${library.padEnd(30)} ${String(shown).padStart(9)} ${unit}${note ? `  (${note})` : ""}`);
+  console.log(
+    `${workload.padEnd(26)} ${library.padEnd(30)} ${String(shown).padStart(9)} ${unit}${
+      note ? `  (${note})` : ""
+    }`,
+  );
 }
 
 /** Runs `fn`, reporting an error as the row's value instead of stopping the whole bench. */
@@ -124,7 +128,10 @@ async function ourCompile(
   }
 }
 
-const optimizerNote = await import("../backends/compile.ts").then(() => "optimized", () => "unoptimized graph");
+const optimizerNote = await import("../backends/compile.ts").then(
+  () => "optimized",
+  () => "unoptimized graph",
+);
 const rng = new RandomState(2026);
 
 // ---- 1. fused elementwise ---------------------------------------------------------------------------------
@@ -151,7 +158,12 @@ async function fused(): Promise<void> {
       const exe = compileCpu({ inputs: [a, b, c], roots: [expr], outputCount: 1, updated: [] }, {
         borrowOutputs: true,
       });
-      report(w, "theano-ts cpu (borrowed output)", perElement(await median(() => exe.run([av, bv, cv]))), "ns/el");
+      report(
+        w,
+        "theano-ts cpu (borrowed output)",
+        perElement(await median(() => exe.run([av, bv, cv]))),
+        "ns/el",
+      );
     });
     const A = av.data as Float32Array, B = bv.data as Float32Array, C = cv.data as Float32Array;
     const loop = (out: Float32Array) => {
@@ -205,11 +217,15 @@ async function matmul(): Promise<void> {
       await attempt(w, `tfjs-${backend}`, async () => {
         const t = await tf(backend);
         const ta = t.tensor2d(av.data, [n, n]), tb = t.tensor2d(bv.data, [n, n]);
-        const ms = await median(() => {
-          const y = t.matMul(ta, tb);
-          y.dataSync();
-          y.dispose();
-        }, 1500, 3);
+        const ms = await median(
+          () => {
+            const y = t.matMul(ta, tb);
+            y.dataSync();
+            y.dispose();
+          },
+          1500,
+          3,
+        );
         report(w, `tfjs-${backend}`, gflops(ms), "GFLOP/s");
         ta.dispose();
         tb.dispose();

@@ -1,5 +1,21 @@
 /** Words mathjs reads as operators or constants: a variable with such a name would not parse back. */
-const RESERVED = new Set(["mod", "to", "in", "and", "or", "xor", "not", "true", "false", "null", "undefined", "Infinity", "NaN", "e", "pi"]);
+const RESERVED = new Set([
+  "mod",
+  "to",
+  "in",
+  "and",
+  "or",
+  "xor",
+  "not",
+  "true",
+  "false",
+  "null",
+  "undefined",
+  "Infinity",
+  "NaN",
+  "e",
+  "pi",
+]);
 
 /** Names print as identifiers and are read back by the parser, so only identifier characters are allowed. */
 export function checkName(name: string): string {

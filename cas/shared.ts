@@ -66,6 +66,7 @@ export class SharedVariable extends Term {
     return this.state.name;
   }
 
+  /** The mutable state behind this variable (kept in its `slot` attribute). */
   private get state(): SharedState {
     return (this.attrs as OpAttrs["shared"]).slot as SharedState;
   }

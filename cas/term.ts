@@ -70,6 +70,7 @@ export class Term implements TermType {
   /** The hash-consing key: op, attributes and argument ids. */
   readonly key: string;
 
+  /** Terms are made with `Term.make` (which hash-conses); the constructor is for it and subclasses only. */
   protected constructor(op: OpName, args: readonly Term[], attrs: AnyAttrs, type: TermType, key: string) {
     this.op = op;
     this.args = Object.freeze([...args]);
@@ -324,3 +325,6 @@ export function topoSort(roots: readonly Term[]): Term[] {
   }
   return order;
 }
+
+export type { OpAttrs, TermType } from "./ops/types.ts";
+export type { OpName } from "./ops/names.ts";

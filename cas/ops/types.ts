@@ -17,7 +17,9 @@ export interface TermType {
 
 /** Attributes of a reduction: the axes it reduces (sorted, non-negative) and whether they are kept as size 1. */
 export interface ReduceAttrs {
+  /** The reduced axes, sorted and non-negative. */
   readonly axes: readonly number[];
+  /** Whether reduced axes stay as size 1. */
   readonly keepdims: boolean;
 }
 

@@ -1,0 +1,50 @@
+/**
+ * `T.compile` on the CPU backend (the default): results against the reference backend, updates, and the
+ * call-time errors users see.
+ */
+import assert from "node:assert/strict";
+import * as T from "../../../mod.ts";
+import { assertClose } from "./_compare.ts";
+
+Deno.test("compile() runs on the cpu backend by default and agrees with the reference backend", async () => {
+  const x = T.matrix("x"), w = T.matrix("w"), b = T.vector("b");
+  const y = T.softmax(T.add(T.matmul(x, w), b));
+  const f = T.compile([x, w, b], [y, T.logsumexp(y, 1)]);
+  const g = T.compile([x, w, b], [y, T.logsumexp(y, 1)], { backend: "reference" });
+  assert.equal(f.backend, "cpu");
+  const rng = T.randomState(3);
+  const values = [rng.normal([6, 5]), rng.normal([5, 4]), rng.normal([4])];
+  const [p, q] = await f(...values);
+  const [pr, qr] = await g(...values);
+  assertClose(p, pr, { rel: 1e-5, abs: 1e-6 }, "softmax");
+  assertClose(q, qr, { rel: 1e-5, abs: 1e-6 }, "logsumexp");
+});
+
+Deno.test("compile() with updates trains a shared variable on the cpu backend like on the reference", async () => {
+  const make = () => T.shared(T.array([[0.5, -0.25], [0.125, 1]]), "w");
+  const run = async (backend: "cpu" | "reference") => {
+    const w = make();
+    const x = T.matrix("x");
+    const loss = T.mean(T.square(T.matmul(x, w)));
+    const f = T.compile([x], loss, { updates: [[w, T.sub(w, T.mul(0.1, T.grad(loss, w)))]], backend });
+    const losses: number[] = [];
+    for (let i = 0; i < 3; i++) losses.push((await f([[1, 2], [3, 4], [5, 6]])).item());
+    return { losses, w: w.get() };
+  };
+  const cpu = await run("cpu"), ref = await run("reference");
+  cpu.losses.forEach((l, i) => assert.ok(Math.abs(l - ref.losses[i]) <= 1e-5 * Math.abs(ref.losses[i])));
+  assertClose(cpu.w, ref.w, { rel: 1e-5, abs: 1e-6 }, "w");
+});
+
+Deno.test("compiled cpu functions name the input on wrong arity, shape or dtype", async () => {
+  const x = T.matrix("x"), v = T.vector("v");
+  const f = T.compile([x, v], T.add(x, v));
+  await assert.rejects(f([[1, 2]]), /expected 2 argument\(s\) \(x, v\), got 1/);
+  await assert.rejects(f([[1, 2]], [[1, 2]]), /input 1 \(v\)/);
+  await assert.rejects(
+    f([[1, 2]], T.array([1, 2], { dtype: "float64" })),
+    /input 1 \(v\): expected dtype float32/,
+  );
+  // sizes that only disagree at call time: the op is named
+  await assert.rejects(f([[1, 2]], [1, 2, 3]), /add/);
+});

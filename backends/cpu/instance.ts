@@ -6,17 +6,21 @@
  */
 import { allocate, type DataArray, type DType } from "../../cas/dtype.ts";
 import { NDArray } from "../../cas/ndarray.ts";
-import { broadcastShapes, sizeOf, stridesOf } from "../../cas/shape.ts";
+import { sizeOf } from "../../cas/shape.ts";
 import type { SharedVariable } from "../../cas/shared.ts";
 import type { Term } from "../../cas/term.ts";
 import type { OpAttrs } from "../../cas/ops/types.ts";
 import { sliceIndices } from "../../cas/ops/structure.ts";
 import type { GraphPlan } from "../backend.ts";
-import { concatenateInto, matmulStrided, softmaxLines } from "./kernels.ts";
-import { elementwiseKernel, reductionKernel } from "./js_kernels.ts";
+import { addElementwiseStep, type ElementwiseStep } from "./elementwise_steps.ts";
+import { concatenateInto, softmaxLines } from "./kernels.ts";
+import { reductionKernel } from "./js_kernels.ts";
+import { addMatmulStep, wasmMatmul } from "./matmul_step.ts";
+import { planSlab } from "./memory_plan.ts";
 import type { Plan, PlanNode } from "./plan.ts";
 import { concreteShapes } from "./shapes.ts";
 import { commitShared, sharedPointer, sparePointer } from "./shared_cache.ts";
+import type { RunContext, Step, StepHost } from "./step_host.ts";
 import {
   broadcastStridesOf,
   broadcastView,
@@ -30,9 +34,7 @@ import {
   type View,
 } from "./views.ts";
 import { BYTES_PER_ELEMENT, type WasmArena } from "./wasm/memory.ts";
-import { matmulF32, matmulF64 } from "./wasm/matmul.ts";
-import { wasmKernelFor, type WasmMode } from "./wasm_bridge.ts";
-import type { CompiledElementwise } from "./wasm/elementwise.ts";
+import type { WasmMode } from "./wasm_bridge.ts";
 
 /** Where a slot's storage is: an arena block of this instance, a caller's input, a fresh output, … */
 type SlotKind = "temp" | "input" | "output" | "shared" | "spare" | "fixed";
@@ -48,17 +50,6 @@ interface Slot {
   /** Byte offset in the arena (fixed slots: constants owned by the program). */
   readonly ptr?: number;
 }
-
-/** What kernels see while a call runs: per slot, the array holding it and the element offset where it starts. */
-export interface RunContext {
-  readonly arrays: DataArray[];
-  readonly bases: number[];
-  /** The arena buffer the arena arrays were made over (growing the memory replaces it). */
-  buffer: ArrayBufferLike | null;
-}
-
-/** One kernel invocation. */
-export type Step = (ctx: RunContext) => void;
 
 interface PlannedStep {
   /** What the step computes (the op of the term being lowered), for profiles. */
@@ -80,16 +71,11 @@ export interface ProgramContext {
 }
 
 const ARENA_KINDS: ReadonlySet<SlotKind> = new Set(["temp", "shared", "spare", "fixed"]);
+/** Alignment of slab blocks (a cache line). */
 const ALIGN = 64;
-/** Elements per chunk when staging operands through the arena (a few of them fit in L2 together). */
-const STAGE_CHUNK = 32768;
-/** Below this row length, a SIMD kernel's per-call cost outweighs its speed (measured on [128, n] arrays). */
-const MIN_WASM_ROW = 64;
-/** Below this size, copying outside operands into the arena for a SIMD kernel costs more than it saves. */
-const MIN_WASM_STAGED = 4096;
 
 /** The runnable form of a plan for one signature of input shapes. */
-export class Instance {
+export class Instance implements StepHost {
   private readonly slots: Slot[] = [];
   private readonly steps: PlannedStep[] = [];
   private readonly views = new Map<Term, View>();
@@ -97,10 +83,12 @@ export class Instance {
   /** For each root, the output slot holding its value at the end of a call. */
   private readonly rootSlots: number[] = [];
   private readonly rootShapes: (readonly number[])[] = [];
-  private readonly tempOffsets = new Map<number, number>();
+  private tempOffsets: ReadonlyMap<number, number> = new Map();
   private slab = 0;
   private slabBytes = 0;
   private readonly ctx: RunContext = { arrays: [], bases: [], buffer: null };
+  /** Output arrays reused by borrowing calls, per slot. */
+  private readonly borrowed: DataArray[] = [];
   /** The op being lowered (labels the steps it adds). */
   private label = "";
 
@@ -125,8 +113,10 @@ export class Instance {
         ctx.arrays[s] = inputs[slot.index!].data;
         ctx.bases[s] = 0;
       } else if (slot.kind === "output") {
-        if (borrowable?.has(s) && ctx.arrays[s]?.length === slot.size) return;
-        ctx.arrays[s] = allocate(slot.dtype, slot.size);
+        // borrowed arrays are kept apart: an array once handed out without borrowing is never written again
+        ctx.arrays[s] = borrowable?.has(s)
+          ? (this.borrowed[s] ??= allocate(slot.dtype, slot.size))
+          : allocate(slot.dtype, slot.size);
         ctx.bases[s] = 0;
       } else if (slot.kind === "shared") {
         ctx.bases[s] = sharedPointer(slot.variable!, program.arena) / BYTES_PER_ELEMENT[slot.dtype];
@@ -208,13 +198,21 @@ export class Instance {
     return this.slots.length - 1;
   }
 
-  private temp(dtype: DType, size: number): number {
+  get arena(): WasmArena {
+    return this.program.arena;
+  }
+
+  inArena(slot: number): boolean {
+    return ARENA_KINDS.has(this.slots[slot].kind);
+  }
+
+  temp(dtype: DType, size: number): number {
     return this.slot({ kind: "temp", dtype, size });
   }
 
-  private addStep(run: Step, reads: readonly View[] | readonly number[], writes: readonly number[]): void {
-    const readSlots = (reads as readonly (View | number)[]).map((r) => (typeof r === "number" ? r : r.slot));
-    this.steps.push({ label: this.label, run, reads: readSlots, writes });
+  addStep(run: Step, reads: readonly (View | number)[], writes: readonly number[], note?: string): void {
+    const readSlots = reads.map((r) => (typeof r === "number" ? r : r.slot));
+    this.steps.push({ label: note ? `${this.label} [${note}]` : this.label, run, reads: readSlots, writes });
   }
 
   private view(t: Term): View {
@@ -224,15 +222,35 @@ export class Instance {
   }
 
   /** A contiguous copy of `view` in a new temp slot. */
-  private materialize(view: View, dtype: DType = view.dtype): View {
+  materialize(view: View, dtype: DType = view.dtype): View {
     const slot = this.temp(dtype, sizeOf(view.shape));
     this.copyInto(view, slot, dtype);
     return contiguousView(slot, view.shape, dtype);
   }
 
   /** Adds the step copying `view` (any strides, any slot) into the contiguous slot `dest`, converting dtypes. */
-  private copyInto(view: View, dest: number, dtype: DType): void {
-    this.elementwiseStep({ kind: "input", index: 0 }, [view], view.shape, dest, dtype);
+  copyInto(view: View, dest: number, dtype: DType): void {
+    if (view.dtype !== dtype || !isContiguous(view)) {
+      this.elementwise({
+        expr: { kind: "input", index: 0 },
+        operands: [view],
+        shape: view.shape,
+        dest,
+        dtype,
+      });
+      return;
+    }
+    // same dtype and contiguous: a block copy (memcpy)
+    const size = sizeOf(view.shape);
+    this.addStep(
+      (ctx) => {
+        const from = ctx.bases[view.slot] + view.offset;
+        ctx.arrays[dest].set(ctx.arrays[view.slot].subarray(from, from + size), ctx.bases[dest]);
+      },
+      [view],
+      [dest],
+      "copy",
+    );
   }
 
   /**
@@ -240,7 +258,7 @@ export class Instance {
    * once per call however many kernels need it, keeping the view's offset and strides (so a transposed input
    * still folds into a matmul flag); anything else outside the arena is materialized.
    */
-  private toArena(view: View): View {
+  toArena(view: View): View {
     const slot = this.slots[view.slot];
     if (ARENA_KINDS.has(slot.kind)) return view;
     if (slot.kind !== "input") return this.materialize(view);
@@ -276,152 +294,8 @@ export class Instance {
     return this.slot({ kind: "spare", dtype: variable.dtype, size, variable });
   }
 
-  private elementwiseStep(
-    expr: Parameters<typeof elementwiseKernel>[0],
-    operands: readonly View[],
-    shape: readonly number[],
-    dest: number,
-    dtype: DType,
-    inputDtypes?: readonly DType[],
-  ): void {
-    const { dims, strides } = collapse(shape, operands.map((v) => broadcastStridesOf(v, shape)));
-    const mode = this.program.wasm;
-    const wasm = inputDtypes && mode !== "never" &&
-      (mode === "always" || this.wasmWorthIt(operands, dest, dims)) &&
-      wasmKernelFor({ inputDtypes, outDtype: dtype, expr }, this.program.arena);
-    if (wasm) {
-      const label = this.label;
-      this.label = `${label} [wasm ${shape}]`;
-      this.wasmElementwiseStep(wasm, operands, shape, dest, dtype);
-      this.label = label;
-      return;
-    }
-    const runner = elementwiseKernel(expr, strides.map((s) => s[s.length - 1]), dims.length);
-    const flat = strides.flat();
-    const slots = operands.map((v) => v.slot);
-    const offsets = operands.map((v) => v.offset);
-    const arrays: DataArray[] = new Array(slots.length);
-    const bases: number[] = new Array(slots.length);
-    this.addStep(
-      (ctx) => {
-        for (let i = 0; i < slots.length; i++) {
-          arrays[i] = ctx.arrays[slots[i]];
-          bases[i] = ctx.bases[slots[i]] + offsets[i];
-        }
-        runner(ctx.arrays[dest], ctx.bases[dest], arrays, bases, dims, flat);
-      },
-      operands,
-      [dest],
-    );
-  }
-
-  /**
-   * Whether a SIMD kernel pays off over generated JavaScript for loops `dims`: each call of the compiled
-   * kernel costs about as much as a few dozen elements, so short rows (a [128, 10] array broadcast by rows) run
-   * better as JavaScript, as do small kernels whose operands would first have to be copied into the arena.
-   */
-  private wasmWorthIt(operands: readonly View[], dest: number, dims: readonly number[]): boolean {
-    const inner = dims[dims.length - 1];
-    if (dims.length > 1 && inner < MIN_WASM_ROW) return false;
-    const outside = operands.some((v) => !ARENA_KINDS.has(this.slots[v.slot].kind)) ||
-      !ARENA_KINDS.has(this.slots[dest].kind);
-    return !outside || sizeOf(dims) >= MIN_WASM_STAGED;
-  }
-
-  /**
-   * A SIMD kernel step. WebAssembly reads only the arena: when the operands are whole contiguous arrays (or
-   * broadcast scalars) and some live outside it (a caller's input, the fresh output), they are staged through
-   * small arena buffers chunk by chunk, which stays in cache; otherwise outside operands are copied in first.
-   */
-  private wasmElementwiseStep(
-    kernel: CompiledElementwise,
-    operands: readonly View[],
-    shape: readonly number[],
-    dest: number,
-    dtype: DType,
-  ): void {
-    const inArena = (slot: number) => ARENA_KINDS.has(this.slots[slot].kind);
-    const outStrides = stridesOf(shape);
-    const strides = operands.map((v) => broadcastStridesOf(v, shape));
-    const full = strides.map((s) => s.every((x, d) => x === outStrides[d] || shape[d] === 1));
-    const scalar = strides.map((s) => s.every((x, d) => x === 0 || shape[d] === 1));
-    const size = sizeOf(shape);
-    const outside = operands.some((v) => !inArena(v.slot)) || !inArena(dest);
-    if (outside && operands.every((_, i) => full[i] || scalar[i]) && size > STAGE_CHUNK) {
-      this.stagedWasmStep(
-        kernel,
-        operands.map((v, i) => (full[i] || inArena(v.slot) ? v : this.toArena(v))),
-        full,
-        dest,
-        dtype,
-        size,
-      );
-      return;
-    }
-    const ready = operands.map((v) => (inArena(v.slot) ? v : this.toArena(v)));
-    const target = inArena(dest) ? dest : this.temp(dtype, size);
-    const bytes = ready.map((v) => BYTES_PER_ELEMENT[v.dtype]);
-    const outBytes = BYTES_PER_ELEMENT[dtype];
-    const pointers = new Array<number>(ready.length);
-    this.addStep(
-      (ctx) => {
-        for (let i = 0; i < ready.length; i++) {
-          pointers[i] = (ctx.bases[ready[i].slot] + ready[i].offset) *
-            bytes[i];
-        }
-        kernel.run(ctx.bases[target] * outBytes, pointers, shape, strides);
-      },
-      ready,
-      [target],
-    );
-    if (target !== dest) this.copyInto(contiguousView(target, shape, dtype), dest, dtype);
-  }
-
-  /** Runs a flat kernel in chunks, copying outside operands into arena scratch and results out of it. */
-  private stagedWasmStep(
-    kernel: CompiledElementwise,
-    operands: readonly View[],
-    full: readonly boolean[],
-    dest: number,
-    dtype: DType,
-    size: number,
-  ): void {
-    const inArena = (slot: number) => ARENA_KINDS.has(this.slots[slot].kind);
-    const staged = operands.map((v) => (inArena(v.slot) ? -1 : this.temp(v.dtype, STAGE_CHUNK)));
-    const outScratch = inArena(dest) ? -1 : this.temp(dtype, STAGE_CHUNK);
-    const bytes = operands.map((v) => BYTES_PER_ELEMENT[v.dtype]);
-    const outBytes = BYTES_PER_ELEMENT[dtype];
-    const unit = operands.map((_, i) => [full[i] ? 1 : 0]);
-    const pointers = new Array<number>(operands.length);
-    const scratchSlots = [...staged, outScratch].filter((s) => s >= 0);
-    this.addStep(
-      (ctx) => {
-        for (let start = 0; start < size; start += STAGE_CHUNK) {
-          const n = Math.min(STAGE_CHUNK, size - start);
-          for (let i = 0; i < operands.length; i++) {
-            const v = operands[i];
-            const at = ctx.bases[v.slot] + v.offset + (full[i] ? start : 0);
-            if (staged[i] < 0) {
-              pointers[i] = at * bytes[i];
-            } else {
-              const scratch = ctx.bases[staged[i]];
-              ctx.arrays[staged[i]].set(ctx.arrays[v.slot].subarray(at, at + n), scratch);
-              pointers[i] = scratch * bytes[i];
-            }
-          }
-          const out = outScratch < 0
-            ? (ctx.bases[dest] + start) * outBytes
-            : ctx.bases[outScratch] * outBytes;
-          kernel.run(out, pointers, [n], unit);
-          if (outScratch >= 0) {
-            const from = ctx.bases[outScratch];
-            ctx.arrays[dest].set(ctx.arrays[outScratch].subarray(from, from + n), ctx.bases[dest] + start);
-          }
-        }
-      },
-      [...operands.map((v) => v.slot), ...scratchSlots],
-      [dest, ...scratchSlots],
-    );
+  private elementwise(step: ElementwiseStep): void {
+    addElementwiseStep(this, step, this.program.wasm);
   }
 
   private lower(node: PlanNode, shapes: ReadonlyMap<Term, readonly number[]>): void {
@@ -451,7 +325,8 @@ export class Instance {
       case "elementwise": {
         const dest = this.destination(t, size);
         const operands = node.operands.map((o) => this.view(o));
-        this.elementwiseStep(node.kernel.expr, operands, shape, dest, t.dtype, node.kernel.inputDtypes);
+        const { expr, inputDtypes } = node.kernel;
+        this.elementwise({ expr, operands, shape, dest, dtype: t.dtype, inputDtypes });
         this.views.set(t, contiguousView(dest, shape, t.dtype));
         return;
       }
@@ -459,7 +334,7 @@ export class Instance {
         this.views.set(t, this.lowerReduce(node, shapes.get(t.args[0])!, shape));
         return;
       case "matmul":
-        this.views.set(t, this.lowerMatmul(node, shapes));
+        this.views.set(t, this.lowerMatmul(node, shape));
         return;
       case "softmax": {
         const x = this.view(t.args[0]);
@@ -582,109 +457,21 @@ export class Instance {
     return contiguousView(dest, shape, t.dtype);
   }
 
-  private lowerMatmul(
-    node: Extract<PlanNode, { kind: "matmul" }>,
-    shapes: ReadonlyMap<Term, readonly number[]>,
-  ): View {
+  private lowerMatmul(node: Extract<PlanNode, { kind: "matmul" }>, shape: readonly number[]): View {
     const t = node.term;
-    const shape = shapes.get(t)!;
-    // NumPy's promotion of 1-D arguments: a row on the left, a column on the right
-    const promote = (v: View, left: boolean): View =>
-      v.shape.length > 1
-        ? v
-        : left
-        ? { ...v, shape: [1, v.shape[0]], strides: [0, v.strides[0]] }
-        : { ...v, shape: [v.shape[0], 1], strides: [v.strides[0], 0] };
-    const wasm = (t.dtype === "float32" || t.dtype === "float64") && node.a.dtype === t.dtype &&
-      node.b.dtype === t.dtype;
+    // the WebAssembly kernel reads the arena: inputs are copied in (once per call, keeping their strides)
+    const wasm = wasmMatmul(t.dtype, node.a.dtype, node.b.dtype);
     const source = (u: Term) => (wasm ? this.toArena(this.view(u)) : this.view(u));
-    let a = promote(source(node.a), true);
-    let b = promote(source(node.b), false);
-    const ra = a.shape.length, rb = b.shape.length;
-    const m = a.shape[ra - 2], k = a.shape[ra - 1], n = b.shape[rb - 1];
-    const batch = broadcastShapes("matmul", [a.shape.slice(0, -2), b.shape.slice(0, -2)]) as number[];
-    const expand = (v: View, r: number): View => {
-      const full = [...batch, v.shape[r - 2], v.shape[r - 1]];
-      return { ...v, shape: full, strides: broadcastStridesOf(v, full) };
-    };
-    a = expand(a, ra);
-    b = expand(b, rb);
     const dest = this.destination(t, sizeOf(shape), true);
-    const biasView = node.bias ? this.view(node.bias) : undefined;
-    if (!wasm) {
-      const reads = [a, b, ...(biasView ? [biasView] : [])];
-      this.addStep(
-        (ctx) => {
-          const strided = (v: View) => ({
-            array: ctx.arrays[v.slot],
-            base: ctx.bases[v.slot] + v.offset,
-            ...v,
-          });
-          const bias = biasView && {
-            array: ctx.arrays[biasView.slot],
-            base: ctx.bases[biasView.slot] + biasView.offset,
-            stride: biasView.strides[biasView.strides.length - 1],
-          };
-          matmulStrided(strided(a), strided(b), batch, ctx.arrays[dest], ctx.bases[dest], bias, node.relu);
-        },
-        reads,
-        [dest],
-      );
-      return contiguousView(dest, shape, t.dtype);
-    }
-    const bytes = BYTES_PER_ELEMENT[t.dtype];
-    const r = batch.length;
-    // Each operand must be row-major or transposed in its last two axes, in the arena: else copied once.
-    const layout = (v: View, rows: number, cols: number): "n" | "t" | undefined => {
-      const [sr, sc] = [v.strides[r], v.strides[r + 1]];
-      if ((sc === 1 || cols === 1) && (sr === cols || rows === 1)) return "n";
-      if ((sr === 1 || rows === 1) && (sc === rows || cols === 1)) return "t";
-      return undefined;
-    };
-    const prepare = (v: View, rows: number, cols: number) => {
-      const ready = layout(v, rows, cols) ? v : this.materialize(v);
-      return { view: ready, trans: layout(ready, rows, cols) === "t" };
-    };
-    const pa = prepare(a, m, k);
-    const pb = prepare(b, k, n);
-    let bias: View | undefined;
-    if (biasView) {
-      const row = broadcastView(biasView, [n]);
-      bias = ARENA_KINDS.has(this.slots[row.slot].kind) && (row.strides[0] === 1 || n === 1)
-        ? row
-        : this.materialize(row);
-    }
-    const product = t.dtype === "float32" ? matmulF32 : matmulF64;
-    const arena = this.program.arena;
-    const plain = { transA: pa.trans, transB: pb.trans, relu: node.relu, arena };
-    const withBias = { ...plain, biasPtr: 0 };
-    const batchCount = sizeOf(batch);
-    const index = new Array<number>(r).fill(0);
-    const reads = [pa.view, pb.view, ...(bias ? [bias] : [])];
-    this.addStep(
-      (ctx) => {
-        if (bias) withBias.biasPtr = (ctx.bases[bias.slot] + bias.offset) * bytes;
-        const options = bias ? withBias : plain;
-        const aBase = ctx.bases[pa.view.slot] + pa.view.offset;
-        const bBase = ctx.bases[pb.view.slot] + pb.view.offset;
-        const cBase = ctx.bases[dest];
-        index.fill(0);
-        for (let i = 0; i < batchCount; i++) {
-          let ao = aBase, bo = bBase;
-          for (let d = 0; d < r; d++) {
-            ao += index[d] * pa.view.strides[d];
-            bo += index[d] * pb.view.strides[d];
-          }
-          product(ao * bytes, bo * bytes, (cBase + i * m * n) * bytes, m, k, n, options);
-          for (let d = r - 1; d >= 0; d--) {
-            if (++index[d] < batch[d]) break;
-            index[d] = 0;
-          }
-        }
-      },
-      reads,
-      [dest],
-    );
+    const bias = node.bias ? this.view(node.bias) : undefined;
+    addMatmulStep(this, {
+      a: source(node.a),
+      b: source(node.b),
+      bias,
+      relu: node.relu,
+      dest,
+      dtype: t.dtype,
+    });
     return contiguousView(dest, shape, t.dtype);
   }
 
@@ -703,51 +490,13 @@ export class Instance {
 
   /** Gives every temp slot a block of the slab, reusing blocks of values that are already dead. */
   private allocate(): void {
-    const lastUse = new Map<number, number>();
-    this.steps.forEach((step, i) => {
-      for (const s of [...step.reads, ...step.writes]) lastUse.set(s, i);
-    });
-    const free: { offset: number; bytes: number }[] = [];
-    let top = 0;
-    const take = (bytes: number): number => {
-      const fit = free.findIndex((b) => b.bytes >= bytes);
-      if (fit < 0) {
-        const offset = top;
-        top += bytes;
-        return offset;
-      }
-      const block = free[fit];
-      if (block.bytes === bytes) free.splice(fit, 1);
-      else free[fit] = { offset: block.offset + bytes, bytes: block.bytes - bytes };
-      return block.offset;
-    };
-    const give = (offset: number, bytes: number) => {
-      free.push({ offset, bytes });
-      free.sort((x, y) => x.offset - y.offset);
-      for (let j = free.length - 1; j > 0; j--) {
-        if (free[j - 1].offset + free[j - 1].bytes === free[j].offset) {
-          free[j - 1] = { offset: free[j - 1].offset, bytes: free[j - 1].bytes + free[j].bytes };
-          free.splice(j, 1);
-        }
-      }
-    };
-    const sizeOfSlot = (s: number) => {
+    const plan = planSlab(this.steps, (s) => {
       const slot = this.slots[s];
+      if (slot.kind !== "temp") return undefined;
       return Math.ceil((slot.size * BYTES_PER_ELEMENT[slot.dtype]) / ALIGN) * ALIGN;
-    };
-    this.steps.forEach((step, i) => {
-      for (const s of step.writes) {
-        if (this.slots[s].kind === "temp" && !this.tempOffsets.has(s)) {
-          this.tempOffsets.set(s, take(sizeOfSlot(s)));
-        }
-      }
-      for (const s of new Set([...step.reads, ...step.writes])) {
-        if (this.slots[s].kind === "temp" && lastUse.get(s) === i) {
-          give(this.tempOffsets.get(s)!, sizeOfSlot(s));
-        }
-      }
     });
-    this.slabBytes = top;
-    this.slab = top > 0 ? this.program.arena.alloc(top, ALIGN) : 0;
+    this.tempOffsets = plan.offsets;
+    this.slabBytes = plan.bytes;
+    this.slab = plan.bytes > 0 ? this.program.arena.alloc(plan.bytes, ALIGN) : 0;
   }
 }

@@ -192,3 +192,8 @@ export function compileSource(params: readonly string[], body: string): (...args
 export function compiledSourceCount(): number {
   return compiled.size;
 }
+
+/** The source text of every generated function so far (for tests that inspect what was generated). */
+export function generatedSources(): string[] {
+  return [...compiled.keys()];
+}

@@ -81,19 +81,11 @@ export function matmulKernel(spec: MatmulSpec): KernelLaunch {
   const bPanel = bColumnMajor
     ? `let bk = e % ${DEPTH}; let bc = e / ${DEPTH};`
     : `let bk = e / ${TILE}; let bc = e % ${TILE};`;
-  const stores = [0, 1, 2, 3].map((r) =>
-    `{
-    let row = rowBase + ty * 4 + ${r};
-    if (row < ${M}) {
-      for (var c = 0; c < 4; c = c + 1) {
-        let col = colBase + tx * 4 + c;
-        if (col < ${N}) { out[outBase + row * ${N} + col] = acc${r}[c]; }
-      }
-    }
-  }`
-  );
-  const main = `var<workgroup> panelA: array<vec4<${type}>, ${(TILE * DEPTH) / 4}>;
-var<workgroup> panelB: array<vec4<${type}>, ${(TILE * DEPTH) / 4}>;
+  const vec = (panel: string, at: string) =>
+    `vec4<${type}>(${[0, 1, 2, 3].map((c) => `${panel}[${at} + ${c}]`).join(", ")})`;
+  // Panels are scalar arrays: writing vector components at dynamic indices made lavapipe's compiler take minutes.
+  const main = `var<workgroup> panelA: array<${type}, ${TILE * DEPTH}>;
+var<workgroup> panelB: array<${type}, ${TILE * DEPTH}>;
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid3: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -107,34 +99,37 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let aBase = ${aBase};
   let bBase = ${bBase};
   let outBase = batch * ${M} * ${N};
-  var acc0 = vec4<${type}>();
-  var acc1 = vec4<${type}>();
-  var acc2 = vec4<${type}>();
-  var acc3 = vec4<${type}>();
+  var acc: array<vec4<${type}>, 4>;
   for (var k0 = 0; k0 < ${K}; k0 = k0 + ${DEPTH}) {
     for (var q = 0; q < ${(TILE * DEPTH) / 256}; q = q + 1) {
       let e = t + q * 256;
       ${aPanel}
       var av = ${zero};
       if (rowBase + ar < ${M} && k0 + ak < ${K}) { av = ${load(spec.a, `aBase + (rowBase + ar) * ${aRow} + (k0 + ak) * ${aCol}`)}; }
-      panelA[ak * ${TILE / 4} + ar / 4][ar % 4] = av;
+      panelA[ak * ${TILE} + ar] = av;
       ${bPanel}
       var bv = ${zero};
       if (k0 + bk < ${K} && colBase + bc < ${N}) { bv = ${load(spec.b, `bBase + (k0 + bk) * ${bRow} + (colBase + bc) * ${bCol}`)}; }
-      panelB[bk * ${TILE / 4} + bc / 4][bc % 4] = bv;
+      panelB[bk * ${TILE} + bc] = bv;
     }
     workgroupBarrier();
     for (var kk = 0; kk < ${DEPTH}; kk = kk + 1) {
-      let a = panelA[kk * ${TILE / 4} + ty];
-      let b = panelB[kk * ${TILE / 4} + tx];
-      acc0 = acc0 + a.x * b;
-      acc1 = acc1 + a.y * b;
-      acc2 = acc2 + a.z * b;
-      acc3 = acc3 + a.w * b;
+      let a = ${vec("panelA", `kk * ${TILE} + ty * 4`)};
+      let b = ${vec("panelB", `kk * ${TILE} + tx * 4`)};
+      acc[0] = acc[0] + a.x * b;
+      acc[1] = acc[1] + a.y * b;
+      acc[2] = acc[2] + a.z * b;
+      acc[3] = acc[3] + a.w * b;
     }
     workgroupBarrier();
   }
-  ${stores.join("\n  ")}
+  for (var r = 0; r < 4; r = r + 1) {
+    let row = rowBase + ty * 4 + r;
+    for (var c = 0; c < 4; c = c + 1) {
+      let col = colBase + tx * 4 + c;
+      if (row < ${M} && col < ${N}) { out[outBase + row * ${N} + col] = acc[r][c]; }
+    }
+  }
 }`;
   const wgsl = [u.declaration(), bufferDeclarations(spec.dtype, spec.inputDtypes), main].join("\n");
   return {

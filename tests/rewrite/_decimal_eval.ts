@@ -36,11 +36,14 @@ export interface DecimalArray {
   readonly shape: readonly number[];
 }
 
-/** Thrown when a value is too large or too small for decimal.js, so the input cannot be decided. */
+/** Thrown when a value is too large or too small for decimal.js, or (`needsDigits`) for the precision used. */
 export class OutOfRange extends Error {
-  constructor(what: string) {
+  /** True when more digits might succeed (an addend was absorbed); false for exponent overflow. */
+  readonly needsDigits: boolean;
+  constructor(what: string, needsDigits = false) {
     super(`out of the high-precision range: ${what}`);
     this.name = "OutOfRange";
+    this.needsDigits = needsDigits;
   }
 }
 
@@ -58,21 +61,19 @@ const TWO_OVER_SQRT_PI = new D(2).div(D.sqrt(D.acos(-1)));
 const NAN = new D(NaN);
 const TINY = new D("1e-20");
 
-/** Digits of the smaller addend that must survive an addition for the sum to count as exact enough. */
-const KEPT_DIGITS = 30;
-let checkAbsorption = true;
+/** Thrown where an addition would drop nearly all digits of its smaller addend: more precision is needed. */
+class Absorbed extends Error {}
 
 /**
- * a + b, throwing where the smaller addend would lose more than all but `KEPT_DIGITS` of its digits (1 + 1e-300
- * at 250 digits is 1: a later log or subtraction would expose that as a wrong answer, not a rounding).
+ * a + b, throwing `Absorbed` where the smaller addend would keep fewer than 30 of its digits (1 + 1e-300 at 250
+ * digits is 1, and a later log or subtraction would expose that as a wrong value, not a rounding).
  */
 function plus(a: Dec, b: Dec): Dec {
-  if (checkAbsorption && a.isFinite() && b.isFinite() && !a.isZero() && !b.isZero() && Math.abs(a.e - b.e) > D.precision - KEPT_DIGITS) {
-    throw new OutOfRange(`${a.toPrecision(3)} + ${b.toPrecision(3)} at ${D.precision} digits`);
+  if (a.isFinite() && b.isFinite() && !a.isZero() && !b.isZero() && Math.abs(a.e - b.e) > D.precision - 30) {
+    throw new Absorbed();
   }
   return a.plus(b);
 }
-
 const minus = (a: Dec, b: Dec) => plus(a, b.neg());
 
 /** eˣ, throwing where a finite x gives ∞ or 0 (the true value is out of range, not infinite). */
@@ -352,35 +353,50 @@ export function toDecimalArray(a: NDArray): DecimalArray {
   return { data: Array.from(a.data, (v) => new D(v)), shape: a.shape };
 }
 
-/** Options of `evaluateDecimal`. */
-export interface DecimalOptions {
-  /** Significant digits (default 250: enough for 1e200 + 1e-12 to be exact). */
-  readonly digits?: number;
-  /**
-   * Throw `OutOfRange` where an addition absorbs almost all digits of its smaller addend (default true). A quick
-   * low-precision pass whose results are confirmed some other way may turn this off.
-   */
-  readonly checkAbsorption?: boolean;
-}
-
 /**
- * Evaluates `outputs` in high precision; `bindings` give the `var` leaves (shared variables read their value).
- * Throws `OutOfRange` where an intermediate value leaves decimal.js's range or an addition loses the smaller
- * addend, `Unsupported` for unknown ops.
+ * Evaluates `outputs` with `digits` significant digits (250 by default); `bindings` give the `var` leaves (shared
+ * variables read their value). The result is only as exact as the precision allows: exp(1e-300) − 1 is 0 at 250
+ * digits; `exactValues` checks convergence. Throws `OutOfRange` where an intermediate value leaves decimal.js's
+ * range or an addition absorbs its smaller addend (1 + 1e-300), `Unsupported` for unknown ops.
  */
 export function evaluateDecimal(
   outputs: readonly Term[],
   bindings: ReadonlyMap<Term, NDArray>,
-  options: DecimalOptions = {},
+  digits: number = HIGH_PRECISION,
 ): DecimalArray[] {
-  D.set({ precision: options.digits ?? HIGH_PRECISION });
-  checkAbsorption = options.checkAbsorption ?? true;
+  D.set({ precision: digits });
   try {
     return evaluateAll(outputs, bindings);
+  } catch (error) {
+    if (error instanceof Absorbed) throw new OutOfRange(`an addend absorbed at ${digits} digits`, true);
+    throw error;
   } finally {
     D.set({ precision: HIGH_PRECISION });
-    checkAbsorption = true;
   }
+}
+
+/**
+ * The exact values of `outputs`, or `undefined` when they cannot be had: evaluated at 60, 250 and 850 digits,
+ * each checked against a run with 40 more; the first precision where no addend is absorbed (1 + 1e-300) and
+ * every element agrees with its check to 25 digits (catching cancellation after rounding, exp(1e-300) − 1)
+ * gives the values. decimal.js keeps ln 10 and π to about 1000 digits, which
+ * bounds the precision of its logarithms and trigonometry.
+ */
+export function exactValues(
+  outputs: readonly Term[],
+  bindings: ReadonlyMap<Term, NDArray>,
+): DecimalArray[] | undefined {
+  for (const digits of [60, HIGH_PRECISION, 850]) {
+    try {
+      const values = evaluateDecimal(outputs, bindings, digits);
+      const check = evaluateDecimal(outputs, bindings, digits + 40);
+      if (values.every((v, i) => v.data.every((x, k) => agree(x, check[i].data[k])))) return check;
+    } catch (error) {
+      if (!(error instanceof OutOfRange)) throw error;
+      if (!error.needsDigits) return undefined; // out of decimal.js's exponent range: more digits do not help
+    }
+  }
+  return undefined;
 }
 
 function evaluateAll(outputs: readonly Term[], bindings: ReadonlyMap<Term, NDArray>): DecimalArray[] {
@@ -424,6 +440,38 @@ export function agree(a: Dec, b: Dec, digits = 25): boolean {
   if (a.isNaN() || b.isNaN()) return a.isNaN() && b.isNaN();
   if (!a.isFinite() || !b.isFinite()) return a.eq(b);
   const scale = D.max(a.abs(), b.abs());
-  if (scale.lt("1e-280")) return true; // both within the evaluator's own cancellation noise of 0
   return a.minus(b).abs().lte(scale.times(new D(10).pow(-digits)));
+}
+
+/** The exact value of a scalar term at `bindings` (see `exactValues`), or `undefined`. */
+export function exactScalar(term: Term, bindings: ReadonlyMap<Term, NDArray>): Dec | undefined {
+  return exactValues([term], bindings)?.[0].data[0];
+}
+
+/** A float's position in the ordered sequence of all floats of its width (so adjacent floats differ by 1). */
+function orderedIndex(x: number, dtype: "float32" | "float64"): bigint {
+  if (dtype === "float32") {
+    const bits = new Int32Array(new Float32Array([x]).buffer)[0];
+    return BigInt(bits < 0 ? -(bits & 0x7fffffff) : bits);
+  }
+  const bits = new BigInt64Array(new Float64Array([x]).buffer)[0];
+  return bits < 0n ? -(bits & 0x7fffffffffffffffn) : bits;
+}
+
+/**
+ * Herbie's bits of error: log2(1 + the number of floats of `dtype` between `value` and `exact` rounded to
+ * `dtype`). NaN against a number counts the full width (64 or 32 bits); NaN against NaN counts 0.
+ *
+ * @example
+ * ```ts
+ * import { bitsOfError, D } from "./_decimal_eval.ts";
+ * bitsOfError(0.1, new D("0.1"), "float64"); // 0
+ * ```
+ */
+export function bitsOfError(value: number, exact: Dec, dtype: "float32" | "float64"): number {
+  const width = dtype === "float32" ? 32 : 64;
+  if (exact.isNaN() || Number.isNaN(value)) return exact.isNaN() && Number.isNaN(value) ? 0 : width;
+  const rounded = dtype === "float32" ? Math.fround(exact.toNumber()) : exact.toNumber();
+  const ulps = orderedIndex(value, dtype) - orderedIndex(rounded, dtype);
+  return Math.log2(1 + Math.abs(Number(ulps)));
 }

@@ -14,7 +14,7 @@ import { sizeOf } from "../../cas/shape.ts";
 import { parsePattern, type PatternAst, patternVars } from "../../rewrite/pattern.ts";
 import type { ClassInfo, RuleSpec } from "../../rewrite/rule.ts";
 import { evaluate } from "../../backends/reference/interpreter.ts";
-import { agree, evaluateDecimal, HIGH_PRECISION, OutOfRange } from "./_decimal_eval.ts";
+import { agree, evaluateDecimal, exactValues, OutOfRange } from "./_decimal_eval.ts";
 
 /** A small seeded PRNG (mulberry32), so failures reproduce. */
 export function seededRandom(seed: number): () => number {
@@ -247,28 +247,25 @@ export function compareAt(a: Term, b: Term, bindings: ReadonlyMap<Term, NDArray>
   const differing: number[] = [];
   for (let i = 0; i < fa.data.length; i++) if (!closeFloat(fa.data[i], fb.data[i])) differing.push(i);
   if (differing.length === 0) return { kind: "same" };
-  // a quick 60-digit pass settles most differences: agreement there (both sides, same inputs) is trusted; a
-  // disagreement is rechecked with 250 digits and absorbed addends flagged, before it counts
-  for (const digits of [60, HIGH_PRECISION]) {
-    let ha, hb;
-    try {
-      [ha, hb] = evaluateDecimal([a, b], bindings, { digits, checkAbsorption: digits === HIGH_PRECISION });
-    } catch (error) {
-      if (!(error instanceof OutOfRange)) throw error;
-      if (digits < HIGH_PRECISION) continue;
-      return { kind: "undecided" };
-    }
-    const bad = differing.find((i) => !agree(ha.data[i], hb.data[i]));
-    if (bad === undefined) return { kind: "rounding" };
-    if (digits < HIGH_PRECISION) continue;
-    const inputs = [...bindings].map(([t, v]) => `${String(t)}=${formatValues(v)}`).join(", ");
-    return {
-      kind: "different",
-      detail: `at ${inputs}: element ${bad} is ${fa.data[bad]} vs ${fb.data[bad]} in float64, ` +
-        `${ha.data[bad].toPrecision(17)} vs ${hb.data[bad].toPrecision(17)} exactly`,
-    };
+  // a quick 60-digit pass settles most differences (agreement of both sides there is trusted); a disagreement
+  // is decided by converged exact values
+  try {
+    const [qa, qb] = evaluateDecimal([a, b], bindings, 60);
+    if (differing.every((i) => agree(qa.data[i], qb.data[i]))) return { kind: "rounding" };
+  } catch (error) {
+    if (!(error instanceof OutOfRange)) throw error;
   }
-  return { kind: "rounding" };
+  const exact = exactValues([a, b], bindings);
+  if (exact === undefined) return { kind: "undecided" };
+  const [ha, hb] = exact;
+  const bad = differing.find((i) => !agree(ha.data[i], hb.data[i]));
+  if (bad === undefined) return { kind: "rounding" };
+  const inputs = [...bindings].map(([t, v]) => `${String(t)}=${formatValues(v)}`).join(", ");
+  return {
+    kind: "different",
+    detail: `at ${inputs}: element ${bad} is ${fa.data[bad]} vs ${fb.data[bad]} in float64, ` +
+      `${ha.data[bad].toPrecision(17)} vs ${hb.data[bad].toPrecision(17)} exactly`,
+  };
 }
 
 function formatValues(v: NDArray): string {

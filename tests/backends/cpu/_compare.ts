@@ -4,7 +4,7 @@
  * infinity positions equal.
  */
 import assert from "node:assert/strict";
-import type { NDArray } from "../../../cas/ndarray.ts";
+import { NDArray } from "../../../cas/ndarray.ts";
 import "../../../cas/shared.ts";
 import type { Term } from "../../../cas/term.ts";
 import type { SharedVariable } from "../../../cas/shared.ts";
@@ -70,7 +70,11 @@ export function runCpu(
   return exe.run(values);
 }
 
-/** Asserts the CPU backend and the reference agree on every root of a graph. */
+/**
+ * Asserts the CPU backend and the reference agree on every root of a graph, on a first call and on a second
+ * call with the elements of each input in reverse order (small kernels run as JavaScript on their first call
+ * and as WebAssembly from the second on; new values make sure the second call computes afresh).
+ */
 export async function assertMatchesReference(
   inputs: readonly Term[],
   roots: readonly Term[],
@@ -78,7 +82,11 @@ export async function assertMatchesReference(
   tol: Tolerance = {},
   label = "",
 ): Promise<void> {
-  const expected = evaluate(roots, new Map(inputs.map((v, i) => [v, values[i]])));
-  const actual = await runCpu(inputs, roots, values);
-  actual.forEach((a, i) => assertClose(a, expected[i], tol, `${label} root ${i}`));
+  const exe = compileCpu({ inputs, roots, outputCount: roots.length, updated: [] });
+  const reversed = values.map((v) => new NDArray(v.data.slice().reverse(), v.shape));
+  for (const [call, given] of [["first", values], ["second", reversed]] as const) {
+    const expected = evaluate(roots, new Map(inputs.map((v, i) => [v, given[i]])));
+    const actual = await exe.run(given);
+    actual.forEach((a, i) => assertClose(a, expected[i], tol, `${label} root ${i} (${call} call)`));
+  }
 }

@@ -189,3 +189,19 @@ Deno.test("cpu backend: sizes that do not fit at call time throw a ShapeError na
     (e: Error) => e instanceof ShapeError && /reshape/.test(e.message),
   );
 });
+
+Deno.test("cpu backend: borrowed outputs are reused across calls, fresh outputs never are", async () => {
+  const x = T.vector("x", "float64");
+  const graph = { inputs: [x], roots: [T.mul(x, 2)], outputCount: 1, updated: [] };
+  const borrowing = compileCpu(graph, { borrowOutputs: true });
+  const fresh = compileCpu(graph);
+  const [kept] = await fresh.run([array([1, 2], { dtype: "float64" })]);
+  const [b1] = await borrowing.run([array([3, 4], { dtype: "float64" })]);
+  const [b2] = await borrowing.run([array([5, 6], { dtype: "float64" })]);
+  assert.equal(b1.data, b2.data);
+  assert.deepEqual(b2.toArray(), [10, 12]);
+  assert.deepEqual(kept.toArray(), [2, 4]);
+  const [f2] = await fresh.run([array([7, 8], { dtype: "float64" })]);
+  assert.notEqual(f2.data, kept.data);
+  assert.deepEqual(kept.toArray(), [2, 4]);
+});

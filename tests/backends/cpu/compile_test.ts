@@ -48,3 +48,34 @@ Deno.test("compiled cpu functions name the input on wrong arity, shape or dtype"
   // sizes that only disagree at call time: the op is named
   await assert.rejects(f([[1, 2]], [1, 2, 3]), /add/);
 });
+
+Deno.test("a small MLP trained with T.grad and SGD follows the reference backend step by step", async () => {
+  const run = async (backend: "cpu" | "reference") => {
+    const rng = T.randomState(9);
+    const W1 = T.shared(rng.normal([20, 16], 0, 0.3), "W1"), b1 = T.shared(T.zeros([16]), "b1");
+    const W2 = T.shared(rng.normal([16, 4], 0, 0.3), "W2"), b2 = T.shared(T.zeros([4]), "b2");
+    const x = T.matrix("x"), y = T.matrix("y");
+    const hidden = T.relu(T.add(T.matmul(x, W1), b1));
+    const loss = T.mean(T.neg(T.sum(T.mul(y, T.logSoftmax(T.add(T.matmul(hidden, W2), b2))), 1)));
+    const params = [W1, b1, W2, b2];
+    const grads = T.grad(loss, params);
+    const step = T.compile([x, y], loss, {
+      updates: params.map((p, i) => [p, T.sub(p, T.mul(0.5, grads[i]))] as const),
+      backend,
+    });
+    const xs = rng.uniform([8, 20], -1, 1);
+    const labels = new Float32Array(32);
+    for (let i = 0; i < 8; i++) labels[i * 4 + (i % 4)] = 1;
+    const ys = new T.NDArray(labels, [8, 4]);
+    const losses: number[] = [];
+    for (let i = 0; i < 5; i++) losses.push((await step(xs, ys)).item());
+    return { losses, W1: W1.get(), b2: b2.get() };
+  };
+  const cpu = await run("cpu"), ref = await run("reference");
+  assert.ok(cpu.losses[4] < cpu.losses[0], `the loss decreases: ${cpu.losses}`);
+  cpu.losses.forEach((l, i) =>
+    assert.ok(Math.abs(l - ref.losses[i]) <= 1e-4 * Math.abs(ref.losses[i]), `${i}`)
+  );
+  assertClose(cpu.W1, ref.W1, { rel: 1e-4, abs: 1e-5 }, "W1");
+  assertClose(cpu.b2, ref.b2, { rel: 1e-4, abs: 1e-5 }, "b2");
+});

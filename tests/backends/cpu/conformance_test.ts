@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import * as T from "../../../cas/api.ts";
-import { array, NDArray } from "../../../cas/ndarray.ts";
+import { array, type NDArray } from "../../../cas/ndarray.ts";
 import { RandomState } from "../../../cas/random.ts";
 import { shared } from "../../../cas/shared.ts";
 import { Term } from "../../../cas/term.ts";

@@ -13,8 +13,6 @@ const RESERVED = new Set([
   "undefined",
   "Infinity",
   "NaN",
-  "e",
-  "pi",
 ]);
 
 /** Names print as identifiers and are read back by the parser, so only identifier characters are allowed. */

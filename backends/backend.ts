@@ -20,11 +20,19 @@ export interface GraphPlan {
   readonly outputCount: number;
   /** The shared variables that `roots[outputCount + i]` replaces after each call. */
   readonly updated: readonly SharedVariable[];
+  /**
+   * Outputs may reuse their memory from call to call (Theano's `borrow=True`): each result is valid only until
+   * the next call. Backends that can't honour it return fresh arrays, which is always correct.
+   */
+  readonly borrowOutputs?: boolean;
 }
 
 /** A compiled graph: runs on concrete, already checked input values and returns the values of `plan.roots`. */
 export interface Executable {
-  /** Computes every root; the caller then applies updates. Values of shared variables are read by the backend. */
+  /**
+   * Computes every root and returns the outputs' values, followed by the update values unless the executable
+   * `appliesUpdates` itself. Values of shared variables are read by the backend.
+   */
   run(inputs: readonly NDArray[]): Promise<NDArray[]>;
   /**
    * Optionally, writes the update values into the shared variables itself (a GPU backend keeps them on the

@@ -47,6 +47,30 @@ export interface CompileOptions {
   readonly backend?: BackendName;
   /** Run the optimizer over the graph first (default true). */
   readonly optimize?: boolean;
+  /**
+   * Let outputs reuse their memory between calls, as Theano's `borrow=True`: faster for big outputs, but each
+   * result is only valid until the next call. Default false.
+   */
+  readonly borrow?: boolean;
+}
+
+/**
+ * Optimized graphs by the ids of their roots: terms are hash-consed, so equal ids mean the same graph, and
+ * compiling it again skips the optimizer. Bounded, oldest evicted first.
+ */
+const optimizedGraphs = new Map<string, Term[]>();
+const OPTIMIZED_GRAPHS_LIMIT = 256;
+
+function optimizeCached(roots: readonly Term[]): Term[] {
+  const key = roots.map((t) => t.id).join(",");
+  const hit = optimizedGraphs.get(key);
+  if (hit) return hit;
+  const optimized = simplifyMany(roots);
+  if (optimizedGraphs.size >= OPTIMIZED_GRAPHS_LIMIT) {
+    optimizedGraphs.delete(optimizedGraphs.keys().next().value!);
+  }
+  optimizedGraphs.set(key, optimized);
+  return optimized;
 }
 
 /** A compiled function: `await f(...values)` gives one array per output (or one array for a single output). */
@@ -193,12 +217,13 @@ export function compile(
       }`,
     );
   }
-  const optimized = options.optimize === false ? roots : simplifyMany(roots);
+  const optimized = options.optimize === false ? roots : optimizeCached(roots);
   const plan: GraphPlan = {
     inputs: [...inputs],
     roots: optimized,
     outputCount: outs.length,
     updated: updates.map(([v]) => v),
+    borrowOutputs: options.borrow ?? false,
   };
   let executable: Promise<Executable> | undefined;
   const f = async (...values: InputValue[]): Promise<NDArray | NDArray[]> => {

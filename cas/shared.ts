@@ -17,6 +17,8 @@ let nextSlot = 0;
 interface SharedState extends SharedSlot {
   value: NDArray;
   version: number;
+  /** Reads the current value from where a backend keeps it; set by `setDeferred`, consumed by `get`. */
+  pending?: () => NDArray;
 }
 
 /**
@@ -34,7 +36,31 @@ interface SharedState extends SharedSlot {
 export class SharedVariable extends Term {
   /** The current value. */
   get(): NDArray {
-    return this.state.value;
+    const state = this.state;
+    if (state.pending) {
+      state.value = state.pending();
+      state.pending = undefined;
+    }
+    return state.value;
+  }
+
+  /**
+   * For backends that keep the new value in their own memory after an update: records how to read it, so the
+   * copy out happens only if someone calls `get()` (training loops rarely do). `read` must stay valid until
+   * the next `set` or `setDeferred` of this variable; it must return an array of the variable's dtype and shape.
+   *
+   * @example
+   * ```ts
+   * import * as T from "../mod.ts";
+   * const w = T.shared(T.zeros([2]), "w");
+   * w.setDeferred(() => T.ones([2]));
+   * w.get().toArray(); // [1, 1]
+   * ```
+   */
+  setDeferred(read: () => NDArray): void {
+    const state = this.state;
+    state.pending = read;
+    state.version++;
   }
 
   /** Replaces the value; it must have the variable's shape (dtypes are converted, as NumPy's assignment does). */
@@ -53,6 +79,7 @@ export class SharedVariable extends Term {
       );
     }
     state.value = next;
+    state.pending = undefined;
     state.version++;
   }
 

@@ -19,6 +19,9 @@ import { compileCpu } from "./executable.ts";
  * (await f([0, 1])).toArray();
  * ```
  */
-export const cpuBackend: Backend = { name: "cpu", compile: compileCpu };
+export const cpuBackend: Backend = {
+  name: "cpu",
+  compile: (plan) => compileCpu(plan, { borrowOutputs: plan.borrowOutputs }),
+};
 
 registerBackend(cpuBackend);

@@ -9,12 +9,12 @@ import type { ScalarExpr } from "../kernel_ir.ts";
 import { elementwiseKernel } from "./js_kernels.ts";
 import type { Step, StepHost } from "./step_host.ts";
 import { broadcastStridesOf, collapse, contiguousView, type View } from "./views.ts";
-import { wasmKernelFor, type WasmMode } from "./wasm_bridge.ts";
+import { callsMath, wasmKernelFor, type WasmMode, wasmPreferred } from "./wasm_bridge.ts";
 import type { CompiledElementwise } from "./wasm/elementwise.ts";
 import { BYTES_PER_ELEMENT } from "./wasm/memory.ts";
 
-/** Elements per chunk when staging operands through the arena (a few of them fit in L2 together). */
-const STAGE_CHUNK = 32768;
+/** Bytes per staging buffer when operands pass through the arena in chunks (a few fit in L2 together). */
+const STAGE_BYTES = 131072;
 /** Below this row length, a SIMD kernel's per-call cost outweighs its speed (measured on [128, n] arrays). */
 const MIN_WASM_ROW = 64;
 /** Below this size, copying outside operands into the arena for a SIMD kernel costs more than it saves. */
@@ -22,9 +22,10 @@ const MIN_WASM_STAGED = 4096;
 /**
  * Kernels up to this size run their first call as JavaScript and build their WebAssembly module on the second
  * (as a JIT tiers up): a first call then pays no module builds, which for small kernels cost more than they
- * save once. Bigger kernels build at once (a JavaScript pass over them would cost more than the build).
+ * save once. Bigger kernels build at once (a JavaScript pass over them would cost more than the build, about a
+ * millisecond); JavaScript transcendentals cost ~20× plain arithmetic, hence the smaller bound for them.
  */
-const TIER_UP_SIZE = 65536;
+const TIER_UP_SIZE = { arithmetic: 65536, transcendental: 4096 } as const;
 
 /** A fused elementwise kernel to add: `dest[i] = expr(operands at i)` over `shape`, stored as `dtype`. */
 export interface ElementwiseStep {
@@ -41,9 +42,11 @@ export interface ElementwiseStep {
 export function addElementwiseStep(host: StepHost, step: ElementwiseStep, mode: WasmMode): void {
   const { expr, operands, shape, dest, dtype, inputDtypes } = step;
   const { dims } = collapse(shape, operands.map((v) => broadcastStridesOf(v, shape)));
-  const wasm = inputDtypes && mode !== "never" &&
-    (mode === "always" || wasmWorthIt(host, operands, dest, dims)) &&
-    wasmKernelFor({ inputDtypes, outDtype: dtype, expr }, host.arena);
+  const kernel = inputDtypes && { inputDtypes, outDtype: dtype, expr };
+  const outside = operands.some((v) => !host.inArena(v.slot)) || !host.inArena(dest);
+  const wanted = kernel && mode !== "never" &&
+    (mode === "always" || (wasmWorthIt(outside, dims) && wasmPreferred(kernel, outside)));
+  const wasm = wanted ? wasmKernelFor(kernel, host.arena) : undefined;
   if (wasm) {
     addWasmStep(host, wasm, expr, operands, shape, dest, dtype);
     return;
@@ -82,7 +85,8 @@ function tiered(
   shape: readonly number[],
   dest: number,
 ): Step {
-  if (sizeOf(shape) > TIER_UP_SIZE) return wasm;
+  const bound = callsMath(expr) ? TIER_UP_SIZE.transcendental : TIER_UP_SIZE.arithmetic;
+  if (sizeOf(shape) > bound) return wasm;
   let first = true;
   return (ctx) => {
     if (first) {
@@ -99,15 +103,9 @@ function tiered(
  * costs about as much as a few dozen elements, so short rows (a [128, 10] array broadcast by rows) run better
  * as JavaScript, as do small kernels whose operands would first have to be copied into the arena.
  */
-function wasmWorthIt(
-  host: StepHost,
-  operands: readonly View[],
-  dest: number,
-  dims: readonly number[],
-): boolean {
+function wasmWorthIt(outside: boolean, dims: readonly number[]): boolean {
   const inner = dims[dims.length - 1];
   if (dims.length > 1 && inner < MIN_WASM_ROW) return false;
-  const outside = operands.some((v) => !host.inArena(v.slot)) || !host.inArena(dest);
   return !outside || sizeOf(dims) >= MIN_WASM_STAGED;
 }
 
@@ -132,9 +130,11 @@ function addWasmStep(
   const size = sizeOf(shape);
   const outside = operands.some((v) => !host.inArena(v.slot)) || !host.inArena(dest);
   const note = `wasm [${shape}]`;
-  if (outside && operands.every((_, i) => full[i] || scalar[i]) && size > STAGE_CHUNK) {
+  const chunk = STAGE_BYTES /
+    Math.max(BYTES_PER_ELEMENT[dtype], ...operands.map((v) => BYTES_PER_ELEMENT[v.dtype]));
+  if (outside && operands.every((_, i) => full[i] || scalar[i]) && size > chunk) {
     const staged = operands.map((v, i) => (full[i] || host.inArena(v.slot) ? v : host.toArena(v)));
-    addStagedStep(host, kernel, staged, full, dest, dtype, size);
+    addStagedStep(host, kernel, staged, full, dest, dtype, size, chunk);
     return;
   }
   const ready = operands.map((v) => (host.inArena(v.slot) ? v : host.toArena(v)));
@@ -161,9 +161,10 @@ function addStagedStep(
   dest: number,
   dtype: DType,
   size: number,
+  chunk: number,
 ): void {
-  const staged = operands.map((v) => (host.inArena(v.slot) ? -1 : host.temp(v.dtype, STAGE_CHUNK)));
-  const outScratch = host.inArena(dest) ? -1 : host.temp(dtype, STAGE_CHUNK);
+  const staged = operands.map((v) => (host.inArena(v.slot) ? -1 : host.temp(v.dtype, chunk)));
+  const outScratch = host.inArena(dest) ? -1 : host.temp(dtype, chunk);
   const bytes = operands.map((v) => BYTES_PER_ELEMENT[v.dtype]);
   const outBytes = BYTES_PER_ELEMENT[dtype];
   const unit = operands.map((_, i) => [full[i] ? 1 : 0]);
@@ -171,8 +172,8 @@ function addStagedStep(
   const scratchSlots = [...staged, outScratch].filter((s) => s >= 0);
   host.addStep(
     (ctx) => {
-      for (let start = 0; start < size; start += STAGE_CHUNK) {
-        const n = Math.min(STAGE_CHUNK, size - start);
+      for (let start = 0; start < size; start += chunk) {
+        const n = Math.min(chunk, size - start);
         for (let i = 0; i < operands.length; i++) {
           const v = operands[i];
           const at = ctx.bases[v.slot] + v.offset + (full[i] ? start : 0);

@@ -131,15 +131,11 @@ export class Instance implements StepHost {
       if (memory.buffer !== ctx.buffer) this.refresh();
     }
     const { outputCount } = program.graph;
-    const results = this.rootSlots.map((s, i) => {
-      if (i < outputCount) return new NDArray(ctx.arrays[s], this.rootShapes[i]);
-      // an update value, in the variable's spare arena block: the variable gets a fresh copy
-      const size = this.slots[s].size, from = ctx.bases[s];
-      const data = allocate(this.slots[s].dtype, size);
-      data.set(ctx.arrays[s].subarray(from, from + size));
-      return new NDArray(data, this.rootShapes[i]);
-    });
-    program.graph.updated.forEach((v, i) => commitShared(v, program.arena, results[outputCount + i]));
+    // outputs are handed over as they are; update values stay in the arena (see commitShared)
+    const results = this.rootSlots.slice(0, outputCount).map((s, i) =>
+      new NDArray(ctx.arrays[s], this.rootShapes[i])
+    );
+    program.graph.updated.forEach((v, i) => commitShared(v, program.arena, this.rootShapes[outputCount + i]));
     return results;
   }
 

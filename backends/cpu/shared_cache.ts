@@ -5,7 +5,8 @@
  * needs no copy inside the arena), and the variable gets a fresh array copy so that `get()` stays right.
  * @module
  */
-import type { NDArray } from "../../cas/ndarray.ts";
+import { NDArray } from "../../cas/ndarray.ts";
+import { sizeOf } from "../../cas/shape.ts";
 import type { SharedVariable } from "../../cas/shared.ts";
 import { BYTES_PER_ELEMENT, type WasmArena } from "./wasm/memory.ts";
 
@@ -61,12 +62,15 @@ export function sparePointer(v: SharedVariable, arena: WasmArena): number {
 }
 
 /**
- * Makes the spare block (which holds `value`'s data) `v`'s current block and sets `value` as the variable's
- * value; the old current block becomes the spare.
+ * Makes the spare block (which holds the variable's new value) `v`'s current block; the old current block becomes
+ * the spare. The variable reads its value out of the arena only if someone asks (`get()`), which saves a copy
+ * of every parameter on every training step. The block stays valid until the call after next writes into it,
+ * and by then a newer commit has replaced the deferred read.
  */
-export function commitShared(v: SharedVariable, arena: WasmArena, value: NDArray): void {
+export function commitShared(v: SharedVariable, arena: WasmArena, shape: readonly number[]): void {
   const entry = entryOf(v, arena);
   [entry.current, entry.spare] = [entry.spare, entry.current];
-  v.set(value);
+  const ptr = entry.current, dtype = v.dtype, size = sizeOf(shape);
+  v.setDeferred(() => new NDArray(arena.view(dtype, ptr, size).slice(), shape));
   entry.version = v.version;
 }

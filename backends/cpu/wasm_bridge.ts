@@ -5,9 +5,11 @@
  */
 import type { ElementwiseKernel, ScalarExpr } from "../kernel_ir.ts";
 import { type CompiledElementwise, compileElementwise } from "./wasm/elementwise.ts";
+import { F64_BINARY_IMPORTS, F64_UNARY_IMPORTS } from "./wasm/elementwise_codegen.ts";
 import type { WasmArena } from "./wasm/memory.ts";
 
-const compiled = new WeakMap<ElementwiseKernel, CompiledElementwise | null>();
+/** Compiled kernels by expression (plan nodes keep theirs across signatures), then by dtypes. */
+const compiled = new WeakMap<ScalarExpr, Map<string, CompiledElementwise | null>>();
 
 /** True when some node or input of the kernel is an int32 value. */
 function usesInt32(kernel: ElementwiseKernel): boolean {
@@ -25,6 +27,25 @@ function usesInt32(kernel: ElementwiseKernel): boolean {
 export type WasmMode = "auto" | "always" | "never";
 
 let mode: WasmMode = "auto";
+
+const CALLS_MATH: ReadonlySet<string> = new Set<string>([...F64_UNARY_IMPORTS, ...F64_BINARY_IMPORTS]);
+
+/** True when some op of the kernel is a transcendental function (float64 kernels call `Math` per lane). */
+export function callsMath(expr: ScalarExpr): boolean {
+  return expr.kind === "op" && (CALLS_MATH.has(expr.op) || expr.args.some(callsMath));
+}
+
+/**
+ * Whether, given the choice, `kernel` runs better as WebAssembly than as generated JavaScript (measured on 1e6
+ * elements): float32 kernels always (vectorized polynomials; JavaScript pays float64 math and `fround`);
+ * float64 kernels only for plain arithmetic on operands already in the arena (`outside` false): their
+ * transcendentals call the same `Math` functions per lane, and moving float64 operands into the arena costs
+ * more than the SIMD arithmetic saves.
+ */
+export function wasmPreferred(kernel: ElementwiseKernel, outside: boolean): boolean {
+  if (kernel.outDtype === "float32") return true;
+  return !outside && !callsMath(kernel.expr);
+}
 
 /**
  * Sets when graphs compiled afterwards run fused elementwise kernels as WebAssembly (tests compare every mode
@@ -46,14 +67,17 @@ export function wasmMode(): WasmMode {
  * float64 first, so large integers would give different results).
  */
 export function wasmKernelFor(kernel: ElementwiseKernel, arena: WasmArena): CompiledElementwise | undefined {
-  let found = compiled.get(kernel);
+  let byDtypes = compiled.get(kernel.expr);
+  if (!byDtypes) compiled.set(kernel.expr, byDtypes = new Map());
+  const key = `${kernel.inputDtypes.join(",")}>${kernel.outDtype}`;
+  let found = byDtypes.get(key);
   if (found === undefined) {
     found = null;
     if ((kernel.outDtype === "float32" || kernel.outDtype === "float64") && !usesInt32(kernel)) {
       const candidate = compileElementwise(kernel, arena);
       if (candidate.supported) found = candidate;
     }
-    compiled.set(kernel, found);
+    byDtypes.set(key, found);
   }
   return found ?? undefined;
 }

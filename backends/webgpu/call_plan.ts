@@ -20,12 +20,12 @@ import type { FusedSource, Program, ProgramNode } from "./fusion.ts";
 import { deviceData, type GpuResources, sizeClass } from "./gpu_resources.ts";
 import type { KernelLaunch } from "./kernel_common.ts";
 import { elementwiseKernel, type Operand } from "./kernel_elementwise.ts";
-import { type MatmulOperand, matmulKernel } from "./kernel_matmul.ts";
-import { type Monoid, type RowKind, rowKernel } from "./kernel_reduce.ts";
+import { matmulKernel, type MatmulOperand } from "./kernel_matmul.ts";
+import { type Monoid, rowKernel, type RowKind } from "./kernel_reduce.ts";
 import {
-  type BufferSlot,
   broadcastStridesOf,
   broadcastView,
+  type BufferSlot,
   contiguousView,
   indexView,
   isContiguous,
@@ -72,10 +72,20 @@ export interface PlanEnvironment {
 /** The parts of a built plan. */
 interface PlanParts {
   readonly resources: GpuResources;
-  readonly passes: readonly { pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: readonly number[] }[];
+  readonly passes: readonly {
+    pipeline: GPUComputePipeline;
+    bindGroup: GPUBindGroup;
+    workgroups: readonly number[];
+  }[];
   readonly inputs: readonly { position: number; buffer: GPUBuffer; size: number }[];
   readonly shared: readonly SharedVariable[];
-  readonly readbacks: readonly { buffer: GPUBuffer; byteOffset: number; bytes: number; stagingOffset: number; view: View }[];
+  readonly readbacks: readonly {
+    buffer: GPUBuffer;
+    byteOffset: number;
+    bytes: number;
+    stagingOffset: number;
+    view: View;
+  }[];
   readonly updates: readonly { buffer: GPUBuffer; byteOffset: number; bytes: number; target: GPUBuffer }[];
   readonly updated: readonly SharedVariable[];
   readonly outputCount: number;
@@ -132,7 +142,9 @@ export class CallPlan {
     pass.end();
     // Outputs are read before updates land: outputs are functions of the old values.
     for (const r of parts.readbacks) {
-      if (r.bytes > 0) encoder.copyBufferToBuffer(r.buffer, r.byteOffset, parts.staging, r.stagingOffset, r.bytes);
+      if (r.bytes > 0) {
+        encoder.copyBufferToBuffer(r.buffer, r.byteOffset, parts.staging, r.stagingOffset, r.bytes);
+      }
     }
     for (const u of parts.updates) {
       if (u.bytes > 0) encoder.copyBufferToBuffer(u.buffer, u.byteOffset, u.target, 0, u.bytes);
@@ -338,7 +350,15 @@ class PlanBuilder {
     const split = row.kind === "reduce" && schedule === "workgroup" && cells < SPLIT_CELL_LIMIT &&
       rowLength >= SPLIT_ROW_LENGTH;
     const chunks = split ? Math.min(256, Math.ceil(rowLength / SPLIT_CHUNK)) : 1;
-    const common = { kernel: source.kernel, operands, inputDtypes, shape: inShape, reduced, accDtype: acc, schedule };
+    const common = {
+      kernel: source.kernel,
+      operands,
+      inputDtypes,
+      shape: inShape,
+      reduced,
+      accDtype: acc,
+      schedule,
+    };
     if (chunks === 1) {
       const out = contiguousView(this.slot("temp", cells), t.dtype, outShape);
       const launch = rowKernel({ ...common, row, outDtype: t.dtype, chunks: 1, meanCount: rowLength });
@@ -396,9 +416,14 @@ class PlanBuilder {
     // NumPy's 1-D promotion: a vector on the left is a row, on the right a column.
     const a2 = a.shape.length === 1 ? { ...a, shape: [1, a.shape[0]], strides: [0, a.strides[0]] } : a;
     const b2 = b.shape.length === 1 ? { ...b, shape: [b.shape[0], 1], strides: [b.strides[0], 0] } : b;
-    const m = a2.shape[a2.shape.length - 2], k = a2.shape[a2.shape.length - 1], n = b2.shape[b2.shape.length - 1];
+    const m = a2.shape[a2.shape.length - 2],
+      k = a2.shape[a2.shape.length - 1],
+      n = b2.shape[b2.shape.length - 1];
     const outShape = this.shapeOf(t);
-    const batchShape = outShape.slice(0, outShape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0));
+    const batchShape = outShape.slice(
+      0,
+      outShape.length - (a.shape.length > 1 ? 1 : 0) - (b.shape.length > 1 ? 1 : 0),
+    );
     const inputs = a.slot === b.slot ? [a.slot] : [a.slot, b.slot];
     const operand = (v: View, binding: number): MatmulOperand => {
       const batch = { ...v, shape: v.shape.slice(0, -2), strides: v.strides.slice(0, -2) };
@@ -489,7 +514,10 @@ class PlanBuilder {
         { binding: 1, resource: { buffer: physical.get(l.output)! } },
         ...l.inputs.map((slot, j) => ({ binding: j + 2, resource: { buffer: physical.get(slot)! } })),
       ];
-      const bindGroup = device.createBindGroup({ layout: resources.layout(l.launch.inputCount).group, entries });
+      const bindGroup = device.createBindGroup({
+        layout: resources.layout(l.launch.inputCount).group,
+        entries,
+      });
       passes.push({ pipeline, bindGroup, workgroups: l.launch.workgroups });
     }
     const buffer = (v: View) => physical.get(v.slot)!;
@@ -509,7 +537,11 @@ class PlanBuilder {
     return {
       resources,
       passes,
-      inputs: this.inputSlots.map((s) => ({ position: s.position, buffer: physical.get(s.slot)!, size: s.size })),
+      inputs: this.inputSlots.map((s) => ({
+        position: s.position,
+        buffer: physical.get(s.slot)!,
+        size: s.size,
+      })),
       shared: [...this.sharedSlots.keys()],
       readbacks,
       updates,
@@ -572,5 +604,8 @@ interface BoundSource {
 
 /** The expression that reads one view as is (a copy, or a cast when `outDtype` differs). */
 function identitySource(view: View, outDtype: DType = view.dtype): BoundSource {
-  return { kernel: { inputDtypes: [view.dtype], outDtype, expr: { kind: "input", index: 0 } }, leaves: [view] };
+  return {
+    kernel: { inputDtypes: [view.dtype], outDtype, expr: { kind: "input", index: 0 } },
+    leaves: [view],
+  };
 }

@@ -27,7 +27,11 @@ export function concreteShapes(terms: readonly Term[], leafShape: (t: Term) => r
   return shapes;
 }
 
-function shapeOf(t: Term, args: readonly (readonly number[])[], leafShape: (t: Term) => readonly number[]): number[] {
+function shapeOf(
+  t: Term,
+  args: readonly (readonly number[])[],
+  leafShape: (t: Term) => readonly number[],
+): number[] {
   if (isElementwise(t.op)) {
     // runtimeBroadcast only reads `.shape`; it applies the static rule with the reference's messages.
     const arrays = args.map((shape) => ({ shape }) as unknown as NDArray);
@@ -48,7 +52,9 @@ function shapeOf(t: Term, args: readonly (readonly number[])[], leafShape: (t: T
     case "logsumexp": {
       const { axes, keepdims } = t.attrs as OpAttrs["sum"];
       if ((t.op === "max" || t.op === "min") && axes.some((a) => args[0][a] === 0)) {
-        throw new ShapeError(`${t.op}: cannot reduce an empty axis of shape ${formatShape(args[0])} (no identity)`);
+        throw new ShapeError(
+          `${t.op}: cannot reduce an empty axis of shape ${formatShape(args[0])} (no identity)`,
+        );
       }
       return reducedShape(args[0], axes, keepdims) as number[];
     }
@@ -65,7 +71,9 @@ function shapeOf(t: Term, args: readonly (readonly number[])[], leafShape: (t: T
       const x = args[0];
       const offset = target.length - x.length;
       if (offset < 0 || x.some((d, i) => d !== 1 && d !== target[i + offset])) {
-        throw new ShapeError(`broadcastTo: cannot broadcast shape ${formatShape(x)} to ${formatShape(target)}`);
+        throw new ShapeError(
+          `broadcastTo: cannot broadcast shape ${formatShape(x)} to ${formatShape(target)}`,
+        );
       }
       return [...target];
     }
@@ -86,7 +94,9 @@ function shapeOf(t: Term, args: readonly (readonly number[])[], leafShape: (t: T
       out[axis] = 0;
       for (const a of args) {
         if (a.length !== out.length || a.some((d, i) => i !== axis && d !== out[i])) {
-          throw new ShapeError(`concatenate: shapes ${args.map(formatShape).join(", ")} differ off axis ${axis}`);
+          throw new ShapeError(
+            `concatenate: shapes ${args.map(formatShape).join(", ")} differ off axis ${axis}`,
+          );
         }
         out[axis] += a[axis];
       }

@@ -31,7 +31,9 @@ export function sizeClass(bytes: number): number {
 /** The data of an array as it is stored on the device (`bool` as u32 0/1, since WGSL has no byte arrays). */
 export function deviceData(value: NDArray): ArrayBufferView<ArrayBuffer> {
   if (value.dtype === "bool") return Uint32Array.from(value.data);
-  if (value.dtype === "float64") throw new TypeError("WebGPU computes in float32: float64 data cannot be uploaded");
+  if (value.dtype === "float64") {
+    throw new TypeError("WebGPU computes in float32: float64 data cannot be uploaded");
+  }
   return value.data as Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
 }
 
@@ -94,7 +96,9 @@ export class GpuResources {
     if (error) {
       const info = await module.getCompilationInfo();
       const messages = info.messages.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join("\n");
-      throw new Error(`WebGPU backend: generated WGSL was rejected (a bug): ${error.message}\n${messages}\n${wgsl}`);
+      throw new Error(
+        `WebGPU backend: generated WGSL was rejected (a bug): ${error.message}\n${messages}\n${wgsl}`,
+      );
     }
     this.#pipelines.set(wgsl, pipeline);
     return pipeline;

@@ -34,7 +34,9 @@ export class UniformBlock {
   /** Appends `value` (an integer in i32 range) and returns the WGSL expression reading it. */
   push(value: number): string {
     if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
-      throw new RangeError(`WebGPU: ${value} does not fit a 32-bit index (arrays are limited to 2^31 elements)`);
+      throw new RangeError(
+        `WebGPU: ${value} does not fit a 32-bit index (arrays are limited to 2^31 elements)`,
+      );
     }
     const k = this.#words.length;
     this.#words.push(value);
@@ -75,7 +77,8 @@ export function gridFor(groups: number): [number, number, number] {
 }
 
 /** The builtins 1-D kernels take, and the linear index of the workgroup within a 2-D grid. */
-export const ENTRY_PARAMETERS = "@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, " +
+export const ENTRY_PARAMETERS =
+  "@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, " +
   "@builtin(local_invocation_index) lid: u32";
 /** WGSL expression: the linear workgroup index (as i32). */
 export const GROUP_INDEX = "i32(wid.y * nwg.x + wid.x)";
@@ -129,7 +132,12 @@ export function addressingOf(shape: readonly number[], strides: readonly number[
  * WGSL statements that split the flat index `flat` into `names` over the axis sizes `sizes` (WGSL expressions),
  * last axis fastest.
  */
-export function decompose(flat: string, names: readonly string[], sizes: readonly string[], scratch: string): string[] {
+export function decompose(
+  flat: string,
+  names: readonly string[],
+  sizes: readonly string[],
+  scratch: string,
+): string[] {
   if (names.length === 0) return [];
   if (names.length === 1) return [`let ${names[0]} = ${flat};`];
   const lines = [`var ${scratch} = ${flat};`];

@@ -7,7 +7,13 @@
  * @module
  */
 import type { DType } from "../../cas/dtype.ts";
-import { bufferDeclarations, decompose, type KernelLaunch, linearOffset, UniformBlock } from "./kernel_common.ts";
+import {
+  bufferDeclarations,
+  decompose,
+  type KernelLaunch,
+  linearOffset,
+  UniformBlock,
+} from "./kernel_common.ts";
 import { convert, fromStorage, storageType } from "./wgsl_ops.ts";
 
 const TILE = 64;
@@ -55,7 +61,9 @@ export interface MatmulSpec {
 export function matmulKernel(spec: MatmulSpec): KernelLaunch {
   const batchCount = spec.batchShape.reduce((x, y) => x * y, 1);
   if (batchCount > MAX_BATCH) {
-    throw new RangeError(`WebGPU matmul: ${batchCount} batch matrices exceed the ${MAX_BATCH} the grid can hold`);
+    throw new RangeError(
+      `WebGPU matmul: ${batchCount} batch matrices exceed the ${MAX_BATCH} the grid can hold`,
+    );
   }
   const type = storageType(spec.dtype);
   const zero = type === "f32" ? "0.0f" : "0i";
@@ -63,7 +71,8 @@ export function matmulKernel(spec: MatmulSpec): KernelLaunch {
   const M = u.push(spec.m), N = u.push(spec.n), K = u.push(spec.k);
   const batchSizes = spec.batchShape.map((d) => u.push(d));
   const batchNames = spec.batchShape.map((_, d) => `n${d}`);
-  const base = (o: MatmulOperand) => linearOffset(u.push(o.offset), batchNames, o.batchStrides.map((s) => u.push(s)));
+  const base = (o: MatmulOperand) =>
+    linearOffset(u.push(o.offset), batchNames, o.batchStrides.map((s) => u.push(s)));
   const aBase = base(spec.a), bBase = base(spec.b);
   const aRow = u.push(spec.a.rowStride), aCol = u.push(spec.a.colStride);
   const bRow = u.push(spec.b.rowStride), bCol = u.push(spec.b.colStride);
@@ -105,11 +114,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let e = t + q * 256;
       ${aPanel}
       var av = ${zero};
-      if (rowBase + ar < ${M} && k0 + ak < ${K}) { av = ${load(spec.a, `aBase + (rowBase + ar) * ${aRow} + (k0 + ak) * ${aCol}`)}; }
+      if (rowBase + ar < ${M} && k0 + ak < ${K}) { av = ${
+    load(spec.a, `aBase + (rowBase + ar) * ${aRow} + (k0 + ak) * ${aCol}`)
+  }; }
       panelA[ak * ${TILE} + ar] = av;
       ${bPanel}
       var bv = ${zero};
-      if (k0 + bk < ${K} && colBase + bc < ${N}) { bv = ${load(spec.b, `bBase + (k0 + bk) * ${bRow} + (colBase + bc) * ${bCol}`)}; }
+      if (k0 + bk < ${K} && colBase + bc < ${N}) { bv = ${
+    load(spec.b, `bBase + (k0 + bk) * ${bRow} + (colBase + bc) * ${bCol}`)
+  }; }
       panelB[bk * ${TILE} + bc] = bv;
     }
     workgroupBarrier();

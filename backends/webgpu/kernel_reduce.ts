@@ -16,8 +16,8 @@ import {
   collapseAxes,
   decompose,
   ENTRY_PARAMETERS,
-  GROUP_INDEX,
   gridFor,
+  GROUP_INDEX,
   type KernelLaunch,
   linearOffset,
   UniformBlock,
@@ -133,7 +133,15 @@ export function rowKernel(spec: RowSpec): KernelLaunch {
   // Each operand's offset at the cell (kept axes), then per element along the row (reduced axes).
   const rowOffsets = spec.operands.map((o, k) => {
     const base = `base${k}`;
-    prologue.push(`let ${base} = ${linearOffset(u.push(o.offset), keptNames, keptAxes.map((d) => u.push(operandWalks[k][d])))};`);
+    prologue.push(
+      `let ${base} = ${
+        linearOffset(
+          u.push(o.offset),
+          keptNames,
+          keptAxes.map((d) => u.push(operandWalks[k][d])),
+        )
+      };`,
+    );
     return linearOffset(base, reducedNames, reducedAxes.map((d) => u.push(operandWalks[k][d])));
   });
   let outRowOffset = "";
@@ -147,7 +155,9 @@ export function rowKernel(spec: RowSpec): KernelLaunch {
   const valueAt = (into: string): string[] => {
     const lines = [...decompose("r", reducedNames, reducedSizes, "restJ")];
     const reads = spec.operands.map((o, k) => {
-      lines.push(`let x${k} = ${fromStorage(`b${o.binding}[${rowOffsets[k]}]`, spec.inputDtypes[o.binding])};`);
+      lines.push(
+        `let x${k} = ${fromStorage(`b${o.binding}[${rowOffsets[k]}]`, spec.inputDtypes[o.binding])};`,
+      );
       return `x${k}`;
     });
     const rendered = renderExpression(spec.kernel, (i) => reads[i], "v");
@@ -177,7 +187,8 @@ export function rowKernel(spec: RowSpec): KernelLaunch {
         "workgroupBarrier();",
       ]
       : [];
-  const store = (at: string, value: string) => `out[${at}] = ${toStorage(convert(value, spec.accDtype, spec.outDtype), spec.outDtype)};`;
+  const store = (at: string, value: string) =>
+    `out[${at}] = ${toStorage(convert(value, spec.accDtype, spec.outDtype), spec.outDtype)};`;
   const onceAt = (line: string) => (workgroup ? `if (lid == 0u) { ${line} }` : line);
   const cellSlot = workgroup ? "group" : "cell";
 
@@ -217,11 +228,14 @@ export function rowKernel(spec: RowSpec): KernelLaunch {
       `let part = group % ${chunks};`,
     ]
     : [`let cell = ${GROUP_INDEX} * ${WORKGROUP_SIZE} + i32(lid);`, `if (cell >= ${cells}) { return; }`];
-  const main = `${workgroup ? `var<workgroup> sh: array<${acc}, ${WORKGROUP_SIZE}>;\n` : ""}@compute @workgroup_size(${WORKGROUP_SIZE})
+  const main = `${
+    workgroup ? `var<workgroup> sh: array<${acc}, ${WORKGROUP_SIZE}>;\n` : ""
+  }@compute @workgroup_size(${WORKGROUP_SIZE})
 fn main(${ENTRY_PARAMETERS}) {
   ${[...cellLines, ...prologue, ...body].join("\n  ")}
 }`;
-  const wgsl = [u.declaration(), bufferDeclarations(spec.outDtype, spec.inputDtypes), preludeFor(main), main].join("\n");
+  const wgsl = [u.declaration(), bufferDeclarations(spec.outDtype, spec.inputDtypes), preludeFor(main), main]
+    .join("\n");
   const groups = workgroup ? keptCount * spec.chunks : Math.ceil(keptCount / WORKGROUP_SIZE);
   return { wgsl, uniforms: u.data(), workgroups: gridFor(groups), inputCount: spec.inputDtypes.length };
 }

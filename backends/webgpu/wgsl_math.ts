@@ -49,7 +49,10 @@ function twoOverPiWords(count: number): number[] {
   };
   const pi = 16n * atanInverse(5n) - 4n * atanInverse(239n);
   const twoOverPi = (2n * one * one) / pi;
-  return Array.from({ length: count }, (_, k) => Number((twoOverPi >> (bits - 32n * BigInt(k + 1))) & 0xffffffffn));
+  return Array.from(
+    { length: count },
+    (_, k) => Number((twoOverPi >> (bits - 32n * BigInt(k + 1))) & 0xffffffffn),
+  );
 }
 
 /** A leading zero word (the integer part) then 7 words of 2/π: enough for every float32 exponent. */
@@ -59,7 +62,10 @@ const CODY_WAITE_LIMIT = 65536;
 
 /** Horner form of Σ c_k·z^k, with each coefficient written exactly as a float32 literal. */
 function horner(z: string, coefficients: readonly number[]): string {
-  return coefficients.reduceRight((acc, c, i) => (i === coefficients.length - 1 ? F(c) : `${F(c)} + ${z} * (${acc})`), "");
+  return coefficients.reduceRight(
+    (acc, c, i) => (i === coefficients.length - 1 ? F(c) : `${F(c)} + ${z} * (${acc})`),
+    "",
+  );
 }
 
 const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
@@ -68,11 +74,14 @@ const expCoefficients = (n: number) => Array.from({ length: n + 1 }, (_, k) => 1
 /** 1, 1/3, 1/5, …: 2·atanh(s)/(2s) = Σ s^(2k)/(2k+1). */
 const atanhSeries = (terms: number) => Array.from({ length: terms }, (_, k) => 1 / (2 * k + 1));
 /** 1, −1/3, 1/5, …: atan(a)/a = Σ (−1)^k a^(2k)/(2k+1). */
-const atanSeries = (terms: number) => Array.from({ length: terms }, (_, k) => (k % 2 === 0 ? 1 : -1) / (2 * k + 1));
+const atanSeries = (terms: number) =>
+  Array.from({ length: terms }, (_, k) => (k % 2 === 0 ? 1 : -1) / (2 * k + 1));
 /** sin(r)/r = Σ (−1)^k r^(2k)/(2k+1)!. */
-const sinSeries = (terms: number) => Array.from({ length: terms }, (_, k) => (k % 2 === 0 ? 1 : -1) / factorial(2 * k + 1));
+const sinSeries = (terms: number) =>
+  Array.from({ length: terms }, (_, k) => (k % 2 === 0 ? 1 : -1) / factorial(2 * k + 1));
 /** cos(r) = Σ (−1)^k r^(2k)/(2k)!. */
-const cosSeries = (terms: number) => Array.from({ length: terms }, (_, k) => (k % 2 === 0 ? 1 : -1) / factorial(2 * k));
+const cosSeries = (terms: number) =>
+  Array.from({ length: terms }, (_, k) => (k % 2 === 0 ? 1 : -1) / factorial(2 * k));
 
 interface Helper {
   readonly deps: readonly string[];
@@ -92,10 +101,19 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
     deps: [],
     code: "fn th_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }",
   }],
-  ["th_inf", { deps: ["th_zero"], code: "fn th_inf() -> f32 { return bitcast<f32>(0x7f800000u | th_zero); }" }],
-  ["th_nan", { deps: ["th_zero"], code: "fn th_nan() -> f32 { return bitcast<f32>(0x7fc00000u | th_zero); }" }],
+  ["th_inf", {
+    deps: ["th_zero"],
+    code: "fn th_inf() -> f32 { return bitcast<f32>(0x7f800000u | th_zero); }",
+  }],
+  ["th_nan", {
+    deps: ["th_zero"],
+    code: "fn th_nan() -> f32 { return bitcast<f32>(0x7fc00000u | th_zero); }",
+  }],
   // 2^k for −126 ≤ k ≤ 127, built from its bits.
-  ["th_pow2i", { deps: [], code: "fn th_pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }" }],
+  ["th_pow2i", {
+    deps: [],
+    code: "fn th_pow2i(k: i32) -> f32 { return bitcast<f32>(u32(k + 127) << 23u); }",
+  }],
   ["th_exp", {
     deps: ["th_isnan", "th_inf", "th_pow2i"],
     // e^x = 2^n·e^r with n = round(x/ln 2), r = x − n·ln 2 (|r| ≤ 0.35, Taylor to r^7: 0.1 ULP); 2^n is applied
@@ -203,7 +221,9 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
     code: `fn th_sinh(x: f32) -> f32 {
   let a = abs(x);
   var r: f32;
-  if (a > 88.0f) { r = th_exp(a - ${F(LN2_HI)}) * ${F(Math.exp(-LN2_LO))}; } else { let e = th_expm1(a); r = 0.5f * (e + e / (e + 1.0f)); }
+  if (a > 88.0f) { r = th_exp(a - ${F(LN2_HI)}) * ${
+      F(Math.exp(-LN2_LO))
+    }; } else { let e = th_expm1(a); r = 0.5f * (e + e / (e + 1.0f)); }
   return select(r, -r, x < 0.0f);
 }`,
   }],
@@ -294,9 +314,10 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
   }],
   ["th_two_over_pi", {
     deps: [],
-    code: `var<private> th_two_over_pi: array<u32, ${TWO_OVER_PI_TABLE.length}> = array<u32, ${TWO_OVER_PI_TABLE.length}>(${
-      TWO_OVER_PI_TABLE.map((w) => `0x${w.toString(16)}u`).join(", ")
-    });`,
+    code:
+      `var<private> th_two_over_pi: array<u32, ${TWO_OVER_PI_TABLE.length}> = array<u32, ${TWO_OVER_PI_TABLE.length}>(${
+        TWO_OVER_PI_TABLE.map((w) => `0x${w.toString(16)}u`).join(", ")
+      });`,
   }],
   ["th_reduce_payne_hanek", {
     deps: ["th_reduced", "th_mul_wide", "th_two_over_pi"],
@@ -376,8 +397,14 @@ const HELPERS: ReadonlyMap<string, Helper> = new Map<string, Helper>([
   return select(v, -v, q >= 2);
 }`,
   }],
-  ["th_sin", { deps: ["th_sin_quadrant"], code: "fn th_sin(x: f32) -> f32 { return th_sin_quadrant(x, 0); }" }],
-  ["th_cos", { deps: ["th_sin_quadrant"], code: "fn th_cos(x: f32) -> f32 { return th_sin_quadrant(x, 1); }" }],
+  ["th_sin", {
+    deps: ["th_sin_quadrant"],
+    code: "fn th_sin(x: f32) -> f32 { return th_sin_quadrant(x, 0); }",
+  }],
+  ["th_cos", {
+    deps: ["th_sin_quadrant"],
+    code: "fn th_cos(x: f32) -> f32 { return th_sin_quadrant(x, 1); }",
+  }],
   ["th_tan", {
     deps: ["th_isnan", "th_isinf", "th_nan", "th_reduce_half_pi", "th_sin_poly", "th_cos_poly"],
     code: `fn th_tan(x: f32) -> f32 {

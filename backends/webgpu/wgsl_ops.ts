@@ -160,7 +160,9 @@ export function convert(expr: string, from: DType, to: DType): string {
     case "bool->int32":
       return `select(0i, 1i, ${expr})`;
     default:
-      throw new TypeError(`WebGPU: cannot convert ${from} to ${to} (WebGPU computes in float32, int32 and bool)`);
+      throw new TypeError(
+        `WebGPU: cannot convert ${from} to ${to} (WebGPU computes in float32, int32 and bool)`,
+      );
   }
 }
 
@@ -205,7 +207,11 @@ export interface RenderedExpression {
  * renderExpression(kernel, (i) => `x${i}`, "v").statements; // ["let v0: f32 = th_exp(x0);"]
  * ```
  */
-export function renderExpression(kernel: ElementwiseKernel, read: InputReader, prefix: string): RenderedExpression {
+export function renderExpression(
+  kernel: ElementwiseKernel,
+  read: InputReader,
+  prefix: string,
+): RenderedExpression {
   const statements: string[] = [];
   const memo = new Map<ScalarExpr, { name: string; dtype: DType }>();
   const bind = (code: string, dtype: DType) => {
@@ -230,9 +236,10 @@ export function renderExpression(kernel: ElementwiseKernel, read: InputReader, p
       const wanted = argumentDTypes(e.op, args.map((a) => a.dtype), result);
       const converted = args.map((a, i) => convert(a.name, a.dtype, wanted[i]));
       const computeIn = BOOL_RESULT_OPS.has(e.op) ? wanted[0] : result;
-      const render = computeIn === "int32" && e.op !== "cast" && e.op !== "where" && !BOOL_RESULT_OPS.has(e.op)
-        ? integerRow(e.op)
-        : WGSL_OPS[e.op];
+      const render =
+        computeIn === "int32" && e.op !== "cast" && e.op !== "where" && !BOOL_RESULT_OPS.has(e.op)
+          ? integerRow(e.op)
+          : WGSL_OPS[e.op];
       out = bind(render(converted), result);
     }
     memo.set(e, out);
@@ -254,7 +261,9 @@ function finiteOrRuntime(value: number): string {
 
 function integerRow(op: ElementwiseOp): WgslRender {
   if (!isIntegerOp(op)) {
-    throw new TypeError(`WebGPU: ${op} has no int32 form (it computes in float32); this is a bug in the lowering`);
+    throw new TypeError(
+      `WebGPU: ${op} has no int32 form (it computes in float32); this is a bug in the lowering`,
+    );
   }
   return WGSL_INT_OPS[op];
 }

@@ -25,6 +25,8 @@ import type { SharedVariable } from "../../cas/shared.ts";
 
 /** The default number of significant digits. */
 export const HIGH_PRECISION = 250;
+/** The most digits `exactValues` uses (decimal.js keeps ln 10 and π to about 1000 digits). */
+const MAX_DIGITS = 620;
 
 /** decimal.js configured for this evaluator: 250 digits (by default), the widest exponent range. */
 export const D: typeof Decimal = Decimal.clone({ precision: HIGH_PRECISION, maxE: 9e15, minE: -9e15 });
@@ -63,14 +65,17 @@ const TINY = new D("1e-20");
 
 /** Thrown where an addition would drop nearly all digits of its smaller addend: more precision is needed. */
 class Absorbed extends Error {}
+let checkAbsorption = true;
 
 /**
  * a + b, throwing `Absorbed` where the smaller addend would keep fewer than 30 of its digits (1 + 1e-300 at 250
  * digits is 1, and a later log or subtraction would expose that as a wrong value, not a rounding).
  */
 function plus(a: Dec, b: Dec): Dec {
-  if (a.isFinite() && b.isFinite() && !a.isZero() && !b.isZero() && Math.abs(a.e - b.e) > D.precision - 30) {
-    throw new Absorbed();
+  if (checkAbsorption && a.isFinite() && b.isFinite() && !a.isZero() && !b.isZero()) {
+    const gap = Math.abs(a.e - b.e);
+    if (gap > MAX_DIGITS - 30) throw new OutOfRange(`an addend ${gap} orders of magnitude below the other`);
+    if (gap > D.precision - 30) throw new Absorbed();
   }
   return a.plus(b);
 }
@@ -357,14 +362,17 @@ export function toDecimalArray(a: NDArray): DecimalArray {
  * Evaluates `outputs` with `digits` significant digits (250 by default); `bindings` give the `var` leaves (shared
  * variables read their value). The result is only as exact as the precision allows: exp(1e-300) − 1 is 0 at 250
  * digits; `exactValues` checks convergence. Throws `OutOfRange` where an intermediate value leaves decimal.js's
- * range or an addition absorbs its smaller addend (1 + 1e-300), `Unsupported` for unknown ops.
+ * range or (unless `absorption` is false) an addition absorbs its smaller addend (1 + 1e-300), `Unsupported`
+ * for unknown ops.
  */
 export function evaluateDecimal(
   outputs: readonly Term[],
   bindings: ReadonlyMap<Term, NDArray>,
   digits: number = HIGH_PRECISION,
+  absorption = true,
 ): DecimalArray[] {
   D.set({ precision: digits });
+  checkAbsorption = absorption;
   try {
     return evaluateAll(outputs, bindings);
   } catch (error) {
@@ -372,12 +380,13 @@ export function evaluateDecimal(
     throw error;
   } finally {
     D.set({ precision: HIGH_PRECISION });
+    checkAbsorption = true;
   }
 }
 
 /**
- * The exact values of `outputs`, or `undefined` when they cannot be had: evaluated at 60, 250 and 850 digits,
- * each checked against a run with 40 more; the first precision where no addend is absorbed (1 + 1e-300) and
+ * The exact values of `outputs`, or `undefined` when they cannot be had: evaluated at 60, 250 and 600 digits,
+ * each checked against a run with 20 more; the first precision where no addend is absorbed (1 + 1e-300) and
  * every element agrees with its check to 25 digits (catching cancellation after rounding, exp(1e-300) − 1)
  * gives the values. decimal.js keeps ln 10 and π to about 1000 digits, which
  * bounds the precision of its logarithms and trigonometry.
@@ -386,10 +395,10 @@ export function exactValues(
   outputs: readonly Term[],
   bindings: ReadonlyMap<Term, NDArray>,
 ): DecimalArray[] | undefined {
-  for (const digits of [60, HIGH_PRECISION, 850]) {
+  for (const digits of [60, HIGH_PRECISION, MAX_DIGITS - 20]) {
     try {
       const values = evaluateDecimal(outputs, bindings, digits);
-      const check = evaluateDecimal(outputs, bindings, digits + 40);
+      const check = evaluateDecimal(outputs, bindings, digits + 20);
       if (values.every((v, i) => v.data.every((x, k) => agree(x, check[i].data[k])))) return check;
     } catch (error) {
       if (!(error instanceof OutOfRange)) throw error;

@@ -250,7 +250,7 @@ export function compareAt(a: Term, b: Term, bindings: ReadonlyMap<Term, NDArray>
   // a quick 60-digit pass settles most differences (agreement of both sides there is trusted); a disagreement
   // is decided by converged exact values
   try {
-    const [qa, qb] = evaluateDecimal([a, b], bindings, 60);
+    const [qa, qb] = evaluateDecimal([a, b], bindings, 60, false);
     if (differing.every((i) => agree(qa.data[i], qb.data[i]))) return { kind: "rounding" };
   } catch (error) {
     if (!(error instanceof OutOfRange)) throw error;

@@ -38,7 +38,8 @@ function fromOrdered(i: bigint, width: Width): number {
 
 /** Uniform over the float bit patterns in the domain (float32: the domain clamped to float32's range). */
 function sampleDomain(domain: Domain, width: Width, random: () => number): number {
-  const clamp = (x: number) => width === "float64" ? x : Math.sign(x) * Math.min(Math.max(Math.abs(x), 1.4e-45), 3.4e38);
+  const clamp = (x: number) =>
+    width === "float64" ? x : Math.sign(x) * Math.min(Math.max(Math.abs(x), 1.4e-45), 3.4e38);
   const lo = toOrdered(clamp(domain.lo), width), hi = toOrdered(clamp(domain.hi), width);
   const r = (BigInt(Math.floor(random() * 2 ** 32)) << 32n) | BigInt(Math.floor(random() * 2 ** 32));
   const x = fromOrdered(lo + r % (hi - lo + 1n), width);
@@ -76,7 +77,9 @@ export function measure(c: StabilityCase, width: Width, samples: number, seed = 
     naiveBits.push(bitsOfError(a, exact, width));
     simplifiedBits.push(bitsOfError(b, exact, width));
   }
-  const stats = (xs: number[]): [number, number] => [xs.reduce((s, x) => s + x, 0) / xs.length, Math.max(...xs)];
+  const stats = (
+    xs: number[],
+  ): [number, number] => [xs.reduce((s, x) => s + x, 0) / xs.length, Math.max(...xs)];
   return { naive: stats(naiveBits), simplified: stats(simplifiedBits), form: String(simplified), skipped };
 }
 

@@ -38,5 +38,7 @@ let correct = 0;
 for (let n = 0; n < test.count; n++) {
   for (let k = 0; k < 10; k++) if (hits.data[n * 10 + k] && test.labels.data[n * 10 + k] === 1) correct++;
 }
-console.log(`backend ${backend}: test accuracy ${((100 * correct) / test.count).toFixed(2)}% ` +
-  `in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+console.log(
+  `backend ${backend}: test accuracy ${((100 * correct) / test.count).toFixed(2)}% ` +
+    `in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+);

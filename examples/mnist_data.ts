@@ -29,7 +29,11 @@ function toSet(samples: { input: number[]; output: number[] }[], dtype: T.DType)
 }
 
 /** Loads `train` training and up to `test` test digits (the package shuffles with Math.random). */
-export function loadDigits(train = 8000, test = 2000, dtype: T.DType = "float32"): { train: DigitSet; test: DigitSet } {
+export function loadDigits(
+  train = 8000,
+  test = 2000,
+  dtype: T.DType = "float32",
+): { train: DigitSet; test: DigitSet } {
   const set = mnist.set(train, test);
   return { train: toSet(set.training, dtype), test: toSet(set.test, dtype) };
 }
@@ -38,4 +42,36 @@ export function loadDigits(train = 8000, test = 2000, dtype: T.DType = "float32"
 export function rows(a: T.NDArray, start: number, count: number): T.NDArray {
   const d = a.shape[1];
   return T.array(a.data.slice(start * d, (start + count) * d), { shape: [count, d] });
+}
+
+/** The rows of a (n, d) array at `indices`, as a new array (a shuffled mini-batch). */
+export function gather(a: T.NDArray, indices: ArrayLike<number>): T.NDArray {
+  const d = a.shape[1];
+  const out = new (a.data.constructor as new (n: number) => T.DataArray)(indices.length * d);
+  for (let i = 0; i < indices.length; i++) {
+    out.set(a.data.subarray(indices[i] * d, (indices[i] + 1) * d), i * d);
+  }
+  return T.array(out, { shape: [indices.length, d] });
+}
+
+/**
+ * Shifts each 28×28 image of a (n, 784) batch by a random offset of up to `max` pixels in x and y (zeros fill
+ * in): cheap data augmentation that keeps a small training set from being memorised.
+ */
+export function jitter(batch: T.NDArray, rng: T.RandomState, max = 2): T.NDArray {
+  const n = batch.shape[0];
+  const out = new (batch.data.constructor as new (n: number) => T.DataArray)(batch.size);
+  for (let i = 0; i < n; i++) {
+    const dx = Math.floor(rng.random() * (2 * max + 1)) - max;
+    const dy = Math.floor(rng.random() * (2 * max + 1)) - max;
+    for (let r = 0; r < 28; r++) {
+      const sr = r - dy;
+      if (sr < 0 || sr >= 28) continue;
+      for (let c = 0; c < 28; c++) {
+        const sc = c - dx;
+        if (sc >= 0 && sc < 28) out[i * 784 + r * 28 + c] = batch.data[i * 784 + sr * 28 + sc];
+      }
+    }
+  }
+  return T.array(out, { shape: batch.shape });
 }

@@ -26,7 +26,7 @@ import type { SharedVariable } from "../../cas/shared.ts";
 /** The default number of significant digits. */
 export const HIGH_PRECISION = 250;
 /** The most digits `exactValues` uses (decimal.js keeps ln 10 and π to about 1000 digits). */
-const MAX_DIGITS = 620;
+export const MAX_DIGITS = 620;
 
 /** decimal.js configured for this evaluator: 250 digits (by default), the widest exponent range. */
 export const D: typeof Decimal = Decimal.clone({ precision: HIGH_PRECISION, maxE: 9e15, minE: -9e15 });
@@ -81,8 +81,20 @@ function plus(a: Dec, b: Dec): Dec {
 }
 const minus = (a: Dec, b: Dec) => plus(a, b.neg());
 
+/**
+ * Throws `Absorbed` where `t`, the distance of a function's argument from a point where the function is a
+ * nonzero constant (e^t near t = 0), is too small to show in the result: e^1e-300 at 250 digits is exactly 1,
+ * and e^x − 1 would then be 0.
+ */
+function nearFixedPoint(t: Dec | number): void {
+  const e = typeof t === "number" ? Math.floor(Math.log10(Math.abs(t))) : t.e;
+  const zero = typeof t === "number" ? t === 0 : t.isZero();
+  if (!zero && Number.isFinite(e) && e < -(D.precision - 30)) throw new Absorbed();
+}
+
 /** eˣ, throwing where a finite x gives ∞ or 0 (the true value is out of range, not infinite). */
 function exp(x: Dec): Dec {
+  nearFixedPoint(x);
   const r = D.exp(x);
   if (x.isFinite() && (!r.isFinite() || r.isZero())) throw new OutOfRange(`exp(${x.toPrecision(5)})`);
   return r;
@@ -167,6 +179,7 @@ function logaddexp(a: Dec, b: Dec): Dec {
 function pow(a: Dec, b: Dec): Dec {
   // special values follow Math.pow exactly (they are exact float64 numbers)
   if (!a.isFinite() || !b.isFinite() || a.isZero()) return new D(Math.pow(a.toNumber(), b.toNumber()));
+  nearFixedPoint(b.toNumber() * Math.log(Math.abs(a.toNumber()))); // aᵇ = e^(b ln a)
   const r = D.pow(a, b);
   if (!r.isNaN() && (!r.isFinite() || r.isZero())) {
     throw new OutOfRange(`pow(${a.toPrecision(5)}, ${b.toPrecision(5)})`);
@@ -192,10 +205,16 @@ const UNARY: Record<string, (x: Dec) => Dec> = {
   ceil: (x) => x.ceil(),
   round: (x) => x.toDecimalPlaces(0, Decimal.ROUND_HALF_EVEN),
   sin: (x) => D.sin(x),
-  cos: (x) => D.cos(x),
+  cos: (x) => {
+    if (x.isFinite()) nearFixedPoint(x.times(x)); // cos x = 1 − x²/2 + …
+    return D.cos(x);
+  },
   tan: (x) => D.tan(x),
   asin: (x) => D.asin(x),
-  acos: (x) => D.acos(x),
+  acos: (x) => {
+    if (x.isFinite()) nearFixedPoint(x); // acos x = π/2 − x − …
+    return D.acos(x);
+  },
   atan: (x) => D.atan(x),
   sinh,
   cosh,
@@ -385,8 +404,8 @@ export function evaluateDecimal(
 }
 
 /**
- * The exact values of `outputs`, or `undefined` when they cannot be had: evaluated at 60, 250 and 600 digits,
- * each checked against a run with 20 more; the first precision where no addend is absorbed (1 + 1e-300) and
+ * The exact values of `outputs`, or `undefined` when they cannot be had: evaluated at 60, 250 and 600 digits
+ * (up to `maxDigits` in all), each checked against a run with 20 more; the first precision where no addend is absorbed (1 + 1e-300) and
  * every element agrees with its check to 25 digits (catching cancellation after rounding, exp(1e-300) − 1)
  * gives the values. decimal.js keeps ln 10 and π to about 1000 digits, which
  * bounds the precision of its logarithms and trigonometry.
@@ -394,8 +413,9 @@ export function evaluateDecimal(
 export function exactValues(
   outputs: readonly Term[],
   bindings: ReadonlyMap<Term, NDArray>,
+  maxDigits: number = MAX_DIGITS,
 ): DecimalArray[] | undefined {
-  for (const digits of [60, HIGH_PRECISION, MAX_DIGITS - 20]) {
+  for (const digits of [60, HIGH_PRECISION, MAX_DIGITS - 20].filter((d) => d + 20 <= maxDigits)) {
     try {
       const values = evaluateDecimal(outputs, bindings, digits);
       const check = evaluateDecimal(outputs, bindings, digits + 20);

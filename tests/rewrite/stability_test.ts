@@ -43,7 +43,9 @@ function checkCases(cases: readonly Case[]): void {
   for (const c of cases) {
     const m = measure(c);
     const where = `${c.name}: ${c.formula} at ${JSON.stringify(c.at)} ⇒ ${m.form} (exact ${m.exact})`;
-    if (m.naive <= 10) failures.push(`${where}: the naive form is already accurate (${m.naive.toFixed(1)} bits)`);
+    if (m.naive <= 10) {
+      failures.push(`${where}: the naive form is already accurate (${m.naive.toFixed(1)} bits)`);
+    }
     if (m.simplified > 2) failures.push(`${where}: ${m.simplified.toFixed(1)} bits of error after simplify`);
   }
   assert.deepEqual(failures, [], failures.join("\n"));
@@ -59,7 +61,11 @@ Deno.test("simplify() makes the catalog's naive formulas accurate at extreme inp
     { name: "sigmoid, subnormal result", formula: "1 / (1 + exp(-x))", at: { x: -720 } },
     { name: "logsumexp of 2", formula: "log(exp(a) + exp(b))", at: { a: 1000, b: 999 } },
     { name: "logsumexp of 3", formula: "log(exp(a) + exp(b) + exp(c))", at: { a: 1000, b: 1000, c: 1000 } },
-    { name: "logsumexp of 3, tiny", formula: "log(exp(a) + exp(b) + exp(c))", at: { a: -1000, b: -1001, c: -999 } },
+    {
+      name: "logsumexp of 3, tiny",
+      formula: "log(exp(a) + exp(b) + exp(c))",
+      at: { a: -1000, b: -1001, c: -999 },
+    },
     { name: "log-softmax of 2", formula: "x - log(exp(x) + exp(y))", at: { x: 0, y: 1000 } },
     { name: "log-softmax of 2, cancelling", formula: "x - log(exp(x) + exp(y))", at: { x: 30, y: 0 } },
     { name: "log1mexp near 0", formula: "log(1 - exp(x))", at: { x: -1e-10 } },
@@ -80,7 +86,11 @@ Deno.test("simplify() makes sigmoid and crossentropy forms accurate beyond the c
       formula: "-(t * log(1 / (1 + exp(-z))) + (1 - t) * log(1 - 1 / (1 + exp(-z))))",
       at: { z: 1000, t: 0 },
     },
-    { name: "log of a 3-way softmax", formula: "log(exp(a) / (exp(a) + exp(b) + exp(c)))", at: { a: 0, b: 1000, c: -1 } },
+    {
+      name: "log of a 3-way softmax",
+      formula: "log(exp(a) / (exp(a) + exp(b) + exp(c)))",
+      at: { a: 0, b: 1000, c: -1 },
+    },
     { name: "log(expm1)", formula: "log(exp(x) - 1)", at: { x: 1000 } },
     { name: "sqrt of a square", formula: "sqrt(x * x)", at: { x: 1e200 } },
     { name: "sinh near 0", formula: "(exp(x) - exp(-x)) / 2", at: { x: 1e-9 } },
@@ -114,6 +124,9 @@ Deno.test("simplify() keeps the crossentropy of softmax([1000, 0, -1000]) finite
 
 Deno.test("simplify() computes exp(1e-10) - 1 to full precision", () => {
   const x = T.scalar("x", "float64");
-  const [value] = evaluate([T.simplify(T.sub(T.exp(x), 1))], new Map([[x, T.array(1e-10, { dtype: "float64" })]]));
+  const [value] = evaluate(
+    [T.simplify(T.sub(T.exp(x), 1))],
+    new Map([[x, T.array(1e-10, { dtype: "float64" })]]),
+  );
   assert.equal(value.item(), 1.00000000005e-10);
 });

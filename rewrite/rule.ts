@@ -53,6 +53,12 @@ export interface RuleSpec {
   readonly when?: (v: Readonly<Record<string, ClassInfo>>) => boolean;
   /** Also rewrite rhs ⇒ lhs (that direction's name gets a "-rev" suffix). */
   readonly bidirectional?: boolean;
+  /**
+   * The rhs may give a number where the lhs gives NaN only because an input is infinite (∞/∞, ∞ − ∞): there the
+   * rhs gives the limit, e.g. eˣ/(1 + eˣ) ⇒ sigmoid(x) at x = +∞ gives 1. Everywhere else both sides must agree.
+   * This is the one kind of value change the optimizer makes, and it is always toward the right answer.
+   */
+  readonly refinesNaN?: boolean;
 }
 
 /** A table of rules. */

@@ -146,5 +146,18 @@ const LAYOUT: RuleSet = [
   { name: "index-neg", lhs: "(index@i (neg ?x))", rhs: "(neg (index@i ?x))" },
 ];
 
-/** Every tensor rule. */
-export const TENSOR_RULES: RuleSet = [...REDUCTIONS, ...SOFTMAX, ...MATMUL, ...LAYOUT];
+/**
+ * Explicit broadcasts that elementwise ops would do anyway (gradients build `broadcastTo(1, like)` to get a
+ * shape). The engine only merges a rewrite whose type equals the class's, so these fire exactly where the
+ * implicit broadcast gives the same shape.
+ */
+const BROADCASTS: RuleSet = [
+  { name: "broadcast-to-own-shape", lhs: "(broadcastTo ?x ?like)", rhs: "?x" },
+  { name: "mul-implicit-broadcast", lhs: "(mul (broadcastTo ?x ?like) ?y)", rhs: "(mul ?x ?y)" },
+  { name: "add-implicit-broadcast", lhs: "(add (broadcastTo ?x ?like) ?y)", rhs: "(add ?x ?y)" },
+  { name: "sub-implicit-broadcast", lhs: "(sub ?y (broadcastTo ?x ?like))", rhs: "(sub ?y ?x)" },
+  { name: "div-implicit-broadcast", lhs: "(div ?y (broadcastTo ?x ?like))", rhs: "(div ?y ?x)" },
+];
+
+/** The tensor rules. */
+export const TENSOR_RULES: RuleSet = [...REDUCTIONS, ...SOFTMAX, ...MATMUL, ...LAYOUT, ...BROADCASTS];

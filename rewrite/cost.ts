@@ -108,7 +108,9 @@ export const MOVE_SPEED: Partial<Record<OpName, number>> = {
 /** Ops whose naive evaluation can overflow, underflow to a bad value, or divide by zero. */
 const RISKY: ReadonlySet<OpName> = new Set<OpName>(["exp", "log", "div", "pow"]);
 /** Children whose `1 ± child` cancels badly near the interesting inputs. */
-const CANCELS_WITH_ONE: ReadonlySet<OpName> = new Set<OpName>(["exp", "sigmoid"]);
+const CANCELS_WITH_ONE: ReadonlySet<OpName> = new Set<OpName>(["exp", "sigmoid", "cos"]);
+/** Ops whose difference cancels where they are large and close (√(x + 1) − √x). */
+const CANCELS_IN_DIFFERENCE: ReadonlySet<OpName> = new Set<OpName>(["sqrt"]);
 
 function elements(shape: Shape): number {
   let n = 1;
@@ -136,7 +138,25 @@ function isOnePlusSmall(egraph: EGraph<TermData>, id: number): boolean {
   return false;
 }
 
-/** The instability weight of node `r` (0 or 1). */
+/** True for `√a − √b`, `√a + (−√b)` or `(−√a) + √b`: differences that cancel where the roots are close. */
+function cancellingDifference(egraph: EGraph<TermData>, op: OpName, a: number, b: number): boolean {
+  const roots = (id: number | undefined) => id !== undefined && classHas(egraph, id, CANCELS_IN_DIFFERENCE);
+  if (op === "sub") return roots(a) && roots(b);
+  return (roots(a) && roots(negatedChild(egraph, b))) || (roots(b) && roots(negatedChild(egraph, a)));
+}
+
+/** The class `x` when class `id` holds `neg x` (so `a + neg b` is seen as the difference it is). */
+function negatedChild(egraph: EGraph<TermData>, id: number): number | undefined {
+  const pool = egraph.pool;
+  for (const n of egraph.nodes(id)) if (TERM_OPS[pool.ops[n]] === "neg") return pool.child(n, 0);
+  return undefined;
+}
+
+const SQUARING: ReadonlySet<OpName> = new Set<OpName>(["square"]);
+/** Above this a float64 square overflows (√(max double) ≈ 1.34e154). */
+const SQUARE_SAFE_BOUND = 1e154;
+
+/** The instability weight of node `r` (0, 1, or 2 for a certain cancellation). */
 function instability(egraph: EGraph<TermData>, r: number, op: OpName): number {
   const pool = egraph.pool;
   if (op === "add" || op === "sub") {
@@ -145,6 +165,18 @@ function instability(egraph: EGraph<TermData>, r: number, op: OpName): number {
     const oneA = ca === 1 || ca === -1, oneB = cb === 1 || cb === -1;
     if (oneA && classHas(egraph, b, CANCELS_WITH_ONE)) return 1;
     if (oneB && classHas(egraph, a, CANCELS_WITH_ONE)) return 1;
+    // a certain cancellation (for large close arguments) outweighs a merely possible division by zero
+    if (cancellingDifference(egraph, op, a, b)) return 2;
+    return 0;
+  }
+  // squaring an unbounded value under a root overflows long before the root does (√(x² + y²) vs hypot)
+  if (op === "sqrt" || (op === "pow" && egraph.data(pool.child(r, 1)).constant === 0.5)) {
+    const inner = pool.child(r, 0);
+    for (const n of egraph.nodes(inner)) {
+      if (TERM_OPS[pool.ops[n]] !== "add") continue;
+      const squares = [pool.child(n, 0), pool.child(n, 1)].filter((c) => classHas(egraph, c, SQUARING));
+      if (squares.some((c) => egraph.data(c).range.hi > SQUARE_SAFE_BOUND)) return 1;
+    }
     return 0;
   }
   if (!RISKY.has(op)) return 0;

@@ -16,6 +16,7 @@ import {
   atLeast,
   finite,
   integerConstant,
+  moderate,
   naturalConstant,
   nonNegative,
   nonPositiveIntegerConstant,
@@ -117,19 +118,29 @@ const DIVISION: RuleSet = [
     when: nonZero("c"),
     bidirectional: true,
   },
+  // Reassociating quotients is exact over the reals, but in floats an intermediate b·c or a·b can underflow to
+  // 0 or overflow to ∞ where the original did not (0/x/x at x = 5e-324 is 0; 0/(x·x) is 0/0): only where the
+  // range analysis proves the magnitudes moderate.
   {
     name: "mul-div-associate",
     lhs: "(mul ?a (div ?b ?c))",
     rhs: "(div (mul ?a ?b) ?c)",
+    when: moderate("a", "b", "c"),
     bidirectional: true,
   },
   {
     name: "div-div-numerator",
     lhs: "(div (div ?a ?b) ?c)",
     rhs: "(div ?a (mul ?b ?c))",
+    when: moderate("b", "c"),
     bidirectional: true,
   },
-  { name: "div-div-denominator", lhs: "(div ?a (div ?b ?c))", rhs: "(div (mul ?a ?c) ?b)" },
+  {
+    name: "div-div-denominator",
+    lhs: "(div ?a (div ?b ?c))",
+    rhs: "(div (mul ?a ?c) ?b)",
+    when: moderate("a", "b", "c"),
+  },
 ];
 
 /**

@@ -113,3 +113,16 @@ export function sameShape(...names: string[]): Condition {
     return rest.every((s) => s.length === first.length && s.every((d, k) => d === first[k]));
   };
 }
+
+/** Magnitudes whose products and quotients stay normal float64 numbers: 1e-150 ≤ |x| ≤ 1e150, no NaN. */
+const MODERATE_LO = 1e-150, MODERATE_HI = 1e150;
+
+/**
+ * The value is non-zero with a magnitude in [1e-150, 1e150], so multiplying or dividing two such values can
+ * neither overflow nor underflow: reassociating a quotient (a/b/c = a/(b·c)) then only rounds differently.
+ */
+export const moderate: (...names: string[]) => Condition = on(({ range }) =>
+  !range.nan &&
+  ((range.lo >= MODERATE_LO && range.hi <= MODERATE_HI) ||
+    (range.hi <= -MODERATE_LO && range.lo >= -MODERATE_HI))
+);

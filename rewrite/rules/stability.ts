@@ -11,16 +11,7 @@
  * @module
  */
 import type { RuleSet } from "../rule.ts";
-import {
-  aboveMinusInfinity,
-  all,
-  belowInfinity,
-  finite,
-  nonNegative,
-  nonZeroConstant,
-  notNaN,
-  positive,
-} from "./conditions.ts";
+import { all, finite, nonNegative, nonZeroConstant, notNaN, positive } from "./conditions.ts";
 
 /** log1p and expm1: the catalog's first two rules (PyTensor `local_log1p`, `local_expm1`). */
 const LOG1P_EXPM1: RuleSet = [
@@ -109,14 +100,14 @@ const ROOTS: RuleSet = [
   // sqrt x is NaN for x < 0: squaring it back gives x only where x ≥ 0 (the NaN region is kept)
   { name: "square-sqrt", lhs: "(square (sqrt ?x))", rhs: "?x", when: nonNegative("x") },
   { name: "mul-sqrt-self", lhs: "(mul (sqrt ?x) (sqrt ?x))", rhs: "?x", when: nonNegative("x") },
-  // Math.hypot(NaN, ∞) is ∞ while sqrt(NaN + ∞) is NaN
+  // Math.hypot(NaN, ∞) is ∞ (IEEE 754's hypot) while sqrt(NaN + ∞) is NaN: a NaN refined at an infinite input
   {
     name: "hypot-from-sqrt",
     lhs: "(sqrt (add (square ?a) (square ?b)))",
     rhs: "(hypot ?a ?b)",
-    when: notNaN("a", "b"),
+    refinesNaN: true,
   },
-  { name: "hypot-one-from-sqrt", lhs: "(sqrt (add 1 (square ?x)))", rhs: "(hypot 1 ?x)", when: notNaN("x") },
+  { name: "hypot-one-from-sqrt", lhs: "(sqrt (add 1 (square ?x)))", rhs: "(hypot 1 ?x)" },
   // √(x + c) − √x cancels for large x; c/(√(x + c) + √x) does not (x = +∞ gives ∞ − ∞ on the left)
   {
     name: "sqrt-difference-conjugate",

@@ -29,7 +29,7 @@ export const COMMANDS: Readonly<Record<string, string>> = {
   ":grad": ":grad EXPR, VAR       the simplified derivative of EXPR with respect to VAR",
   ":explain": ":explain EXPR         the chain of named rewrites from EXPR to its best form",
   ":type": ":type EXPR            dtype and shape",
-  ":eval": ":eval EXPR, x=1, y=2  the numeric value (float64, reference interpreter, no optimizer)",
+  ":eval": ":eval EXPR, x=1, y=2  the numeric value of its best form (float64, reference interpreter)",
   ":dot": ":dot EXPR[, NAME]     write NAME-before.svg and NAME-after.svg (default NAME: term)",
   ":rules": ":rules                the rule sets and their rules",
   ":stats": ":stats                e-graph size, iterations, stop reason and time of the last simplification",
@@ -106,7 +106,7 @@ const handlers: Record<string, Handler> = {
     const e = parseArgument(rest, ":type EXPR");
     return `${e.dtype} ${formatShape(e.shape)}`;
   },
-  ":eval": (rest) => {
+  ":eval": (rest, state) => {
     const [source, ...assignments] = splitTopLevel(rest);
     const expr = parseArgument(source, ":eval EXPR, x=1, y=2");
     const variables = variablesOf(expr);
@@ -124,7 +124,8 @@ const handlers: Record<string, Handler> = {
     if (missing.length > 0) {
       throw new Error(`:eval: give a value for ${missing.join(", ")} (e.g. ${missing[0]}=1)`);
     }
-    return evaluate([expr], bindings)[0].toString();
+    // the value of the best form: what a compiled function would compute
+    return evaluate([best(expr, state)], bindings)[0].toString();
   },
   ":dot": async (rest, state) => {
     const [source, name = "term", ...extra] = splitTopLevel(rest);

@@ -11,7 +11,7 @@
  * @module
  */
 import type { RuleSet } from "../rule.ts";
-import { all, finite, nonNegative, nonZeroConstant, notNaN, positive } from "./conditions.ts";
+import { all, finite, nonNegative, nonZeroConstant, positive } from "./conditions.ts";
 
 /** log1p and expm1: the catalog's first two rules (PyTensor `local_log1p`, `local_expm1`). */
 const LOG1P_EXPM1: RuleSet = [
@@ -55,6 +55,19 @@ const SIGMOID_SOFTPLUS: RuleSet = [
     refinesNaN: true,
   },
   { name: "one-minus-sigmoid", lhs: "(sub 1 (sigmoid ?x))", rhs: "(sigmoid (neg ?x))" },
+  // σ(−x)·eˣ = eˣ/(1 + eˣ): the shape the gradient of log(1 + eˣ) takes; 0·∞ at x = +∞ where σ(x) gives 1
+  {
+    name: "sigmoid-from-product",
+    lhs: "(mul (sigmoid (neg ?x)) (exp ?x))",
+    rhs: "(sigmoid ?x)",
+    refinesNaN: true,
+  },
+  {
+    name: "sigmoid-neg-from-product",
+    lhs: "(mul (sigmoid ?x) (exp (neg ?x)))",
+    rhs: "(sigmoid (neg ?x))",
+    refinesNaN: true,
+  },
   { name: "exp-neg-softplus", lhs: "(exp (neg (softplus (neg ?x))))", rhs: "(sigmoid ?x)" },
   { name: "log-sigmoid", lhs: "(log (sigmoid ?x))", rhs: "(neg (softplus (neg ?x)))" },
   { name: "log-one-minus-sigmoid", lhs: "(log (sub 1 (sigmoid ?x)))", rhs: "(neg (softplus ?x))" },

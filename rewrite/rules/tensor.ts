@@ -157,6 +157,7 @@ const BROADCASTS: RuleSet = [
   { name: "add-implicit-broadcast", lhs: "(add (broadcastTo ?x ?like) ?y)", rhs: "(add ?x ?y)" },
   { name: "sub-implicit-broadcast", lhs: "(sub ?y (broadcastTo ?x ?like))", rhs: "(sub ?y ?x)" },
   { name: "div-implicit-broadcast", lhs: "(div ?y (broadcastTo ?x ?like))", rhs: "(div ?y ?x)" },
+  { name: "div-numerator-implicit-broadcast", lhs: "(div (broadcastTo ?x ?like) ?y)", rhs: "(div ?x ?y)" },
 ];
 
 /** The tensor rules. */

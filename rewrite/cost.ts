@@ -163,8 +163,14 @@ function instability(egraph: EGraph<TermData>, r: number, op: OpName): number {
     const a = pool.child(r, 0), b = pool.child(r, 1);
     const ca = egraph.data(a).constant, cb = egraph.data(b).constant;
     const oneA = ca === 1 || ca === -1, oneB = cb === 1 || cb === -1;
-    if (oneA && classHas(egraph, b, CANCELS_WITH_ONE)) return 1;
-    if (oneB && classHas(egraph, a, CANCELS_WITH_ONE)) return 1;
+    // 1 ± y cancels whether y appears as itself or negated (1 − cos x is also 1 + (−cos x))
+    const cancels = (id: number) => {
+      const negated = negatedChild(egraph, id);
+      return classHas(egraph, id, CANCELS_WITH_ONE) ||
+        (negated !== undefined && classHas(egraph, negated, CANCELS_WITH_ONE));
+    };
+    if (oneA && cancels(b)) return 1;
+    if (oneB && cancels(a)) return 1;
     // a certain cancellation (for large close arguments) outweighs a merely possible division by zero
     if (cancellingDifference(egraph, op, a, b)) return 2;
     return 0;

@@ -6,6 +6,7 @@
  */
 import { type DType, floatTypeOf, isFloat, promoteTypes } from "../../../cas/dtype.ts";
 import { BOOL_RESULT_OPS, type ElementwiseOp } from "../../../cas/ops/names.ts";
+import { OPS } from "../../../cas/ops/table.ts";
 import type { ElementwiseKernel, ScalarExpr } from "../../kernel_ir.ts";
 
 /** A node with its types: `compute` is the dtype its arguments are converted to, `result` what it yields. */
@@ -45,32 +46,9 @@ const INTEGER_OPS: ReadonlySet<ElementwiseOp> = new Set<ElementwiseOp>([
 
 const LOGIC_OPS: ReadonlySet<ElementwiseOp> = new Set<ElementwiseOp>(["and", "or", "not"]);
 
-const ARITY: Partial<Record<ElementwiseOp, number>> = { where: 3, cast: 1 };
-
+/** The arity of an elementwise op, from the op table (one source of truth). */
 function arityOf(op: ElementwiseOp): number {
-  if (ARITY[op] !== undefined) return ARITY[op]!;
-  return [
-      "add",
-      "sub",
-      "mul",
-      "div",
-      "pow",
-      "hypot",
-      "maximum",
-      "minimum",
-      "logaddexp",
-      "eq",
-      "neq",
-      "lt",
-      "le",
-      "gt",
-      "ge",
-      "and",
-      "or",
-    ]
-      .includes(op)
-    ? 2
-    : 1;
+  return OPS[op].arity as number;
 }
 
 function isConst(expr: ScalarExpr): expr is { kind: "const"; value: number } {

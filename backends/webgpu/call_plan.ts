@@ -9,7 +9,7 @@
  */
 import type { DType } from "../../cas/dtype.ts";
 import { NDArray } from "../../cas/ndarray.ts";
-import { sizeOf, stridesOf } from "../../cas/shape.ts";
+import { sizeOf } from "../../cas/shape.ts";
 import type { SharedVariable } from "../../cas/shared.ts";
 import { sliceIndices } from "../../cas/ops/structure.ts";
 import type { OpAttrs, ReduceAttrs } from "../../cas/ops/types.ts";
@@ -502,7 +502,10 @@ class PlanBuilder {
       offsets.push(uniformBytes);
       uniformBytes += Math.ceil(l.launch.uniforms.byteLength / alignment) * alignment;
     }
-    const uniformData = new Int32Array(Math.max(uniformBytes, 16) / BYTES);
+    // Every launch binds the same size (the largest block): wgpu checks a binding's size against the previous
+    // pipeline of the same layout, so a smaller block after a larger one was rejected.
+    const bindSize = Math.max(16, ...this.launches.map((l) => l.launch.uniforms.byteLength));
+    const uniformData = new Int32Array((Math.max(uniformBytes, 16) + bindSize) / BYTES);
     this.launches.forEach((l, i) => uniformData.set(l.launch.uniforms, offsets[i] / BYTES));
     const uniform = resources.uniformBuffer(uniformData);
 
@@ -510,7 +513,7 @@ class PlanBuilder {
     for (const [i, l] of this.launches.entries()) {
       const pipeline = await resources.pipeline(l.launch.wgsl, l.launch.inputCount);
       const entries: GPUBindGroupEntry[] = [
-        { binding: 0, resource: { buffer: uniform, offset: offsets[i], size: l.launch.uniforms.byteLength } },
+        { binding: 0, resource: { buffer: uniform, offset: offsets[i], size: bindSize } },
         { binding: 1, resource: { buffer: physical.get(l.output)! } },
         ...l.inputs.map((slot, j) => ({ binding: j + 2, resource: { buffer: physical.get(slot)! } })),
       ];

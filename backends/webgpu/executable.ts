@@ -54,6 +54,7 @@ export function rejectFloat64(plan: GraphPlan): void {
 /**
  * Compiles `plan` for the process's WebGPU device (acquired on first use). Rejects with `WebGpuDTypeError` for
  * float64 graphs, `WebGpuUnavailableError` without an adapter, `WebGpuDeviceLostError` after a device loss.
+ * `context` picks another device than the process's shared one (tests use it to lose a device on purpose).
  *
  * @example
  * ```ts
@@ -64,9 +65,9 @@ export function rejectFloat64(plan: GraphPlan): void {
  * const [y] = await exe.run([T.constant([0, 1]).attrs.value]);
  * ```
  */
-export async function compileForWebGpu(plan: GraphPlan): Promise<Executable> {
+export async function compileForWebGpu(plan: GraphPlan, context?: GpuContext): Promise<Executable> {
   rejectFloat64(plan);
-  const context = await requestWebGpuDevice();
+  context ??= await requestWebGpuDevice();
   const storageLimit = context.limits.maxStorageBuffersPerShaderStage ?? 8;
   const program = lowerPlan(plan, {
     maxLeaves: Math.max(1, Math.min(MAX_FUSED_INPUTS, storageLimit - 1)),
@@ -100,6 +101,7 @@ export class WebGpuExecutable implements Executable {
   /** Calls run one at a time: a plan's input and read-back buffers serve one call at a time. */
   #queue: Promise<unknown> = Promise.resolve();
 
+  /** Wraps a lowered program; call plans are built on the first call with each input shape. */
   constructor(program: Program, resources: GpuResources) {
     this.#program = program;
     this.#resources = resources;

@@ -26,7 +26,9 @@ function ordinal(v: number): number {
 
 /** float32 ULPs between `actual` and `expected` (0 for NaN/NaN and for two subnormals, ∞ for NaN vs number). */
 function ulpDistance(actual: number, expected: number): number {
-  if (Number.isNaN(actual) || Number.isNaN(expected)) return Number.isNaN(actual) && Number.isNaN(expected) ? 0 : Infinity;
+  if (Number.isNaN(actual) || Number.isNaN(expected)) {
+    return Number.isNaN(actual) && Number.isNaN(expected) ? 0 : Infinity;
+  }
   if (actual === expected) return 0;
   if (Math.abs(actual) < MIN_NORMAL && Math.abs(expected) < MIN_NORMAL) return 0;
   return Math.abs(ordinal(actual) - ordinal(expected));
@@ -39,9 +41,43 @@ function lcg(seed: number): () => number {
 
 function testInputs(): Float32Array {
   const next = lcg(7);
-  const values: number[] = [0, -0, 1, -1, 0.5, -0.5, 2, 1e-7, -1e-7, 1e-3, -1e-3, Math.PI, Math.PI / 2, 10, 88, 88.7,
-    89, 89.5, -87, -103, -104, 100, -100, 1000, -1000, 65536, 1e6, 3.5, -2.5, 2 ** 24, 1e30, -1e30, NaN, Infinity,
-    -Infinity];
+  const values: number[] = [
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    -0.5,
+    2,
+    1e-7,
+    -1e-7,
+    1e-3,
+    -1e-3,
+    Math.PI,
+    Math.PI / 2,
+    10,
+    88,
+    88.7,
+    89,
+    89.5,
+    -87,
+    -103,
+    -104,
+    100,
+    -100,
+    1000,
+    -1000,
+    65536,
+    1e6,
+    3.5,
+    -2.5,
+    2 ** 24,
+    1e30,
+    -1e30,
+    NaN,
+    Infinity,
+    -Infinity,
+  ];
   for (const scale of [1, 10, 100]) {
     for (let i = 0; i < 600; i++) values.push((next() * 2 - 1) * scale);
   }
@@ -135,7 +171,19 @@ const INT_EXPONENTS = Int32Array.from([3, 2, 0, 5, -1, 1, 4, 2, 3, -2, 0, 1, 2, 
 const i = T.vector("i", "int32");
 const j = T.vector("j", "int32");
 
-const INTEGER_UNARY = ["neg", "square", "abs", "sign", "floor", "ceil", "round", "relu", "exp", "sqrt", "sigmoid"];
+const INTEGER_UNARY = [
+  "neg",
+  "square",
+  "abs",
+  "sign",
+  "floor",
+  "ceil",
+  "round",
+  "relu",
+  "exp",
+  "sqrt",
+  "sigmoid",
+];
 for (const op of INTEGER_UNARY) {
   webgpuTest(`webgpu ${op}(i) on int32 matches the reference`, async () => {
     const values = op === "exp" ? INTS.map((v) => v % 50) : INTS;
@@ -145,7 +193,9 @@ for (const op of INTEGER_UNARY) {
   });
 }
 
-for (const op of ["add", "sub", "mul", "pow", "maximum", "minimum", "div", "eq", "neq", "lt", "le", "gt", "ge"]) {
+for (
+  const op of ["add", "sub", "mul", "pow", "maximum", "minimum", "div", "eq", "neq", "lt", "le", "gt", "ge"]
+) {
   webgpuTest(`webgpu ${op}(i, j) on int32 matches the reference`, async () => {
     const second = op === "pow" ? INT_EXPONENTS : INTS.slice().reverse();
     const out = builders[op](i, j);
@@ -170,16 +220,34 @@ webgpuTest("webgpu not(p) and where(p, x, y) match the reference", async () => {
   await exactlyAsReference([x], T.where(T.gt(x, 0), x, T.mul(x, 0.5)), [[-2, NaN, 0, 3]]);
 });
 
-webgpuTest("webgpu cast between float32, int32 and bool follows NumPy's astype (as the reference)", async () => {
-  const floats = [1.7, -1.7, 0.5, -0, 0, 3e9, -3e9, 5e9, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31), 1e20];
-  await exactlyAsReference([x], T.cast(x, "int32"), [floats]);
-  // NaN is left out for bool: NumPy (and NDArray.astype) make it true, the reference's cast row false.
-  await exactlyAsReference([x], T.cast(x, "bool"), [floats.filter((v) => !Number.isNaN(v))]);
-  await exactlyAsReference([i], T.cast(i, "float32"), [INTS]);
-  await exactlyAsReference([i], T.cast(i, "bool"), [INTS]);
-  await exactlyAsReference([p], T.cast(p, "float32"), [P]);
-  await exactlyAsReference([p], T.cast(p, "int32"), [P]);
-});
+webgpuTest(
+  "webgpu cast between float32, int32 and bool follows NumPy's astype (as the reference)",
+  async () => {
+    const floats = [
+      1.7,
+      -1.7,
+      0.5,
+      -0,
+      0,
+      3e9,
+      -3e9,
+      5e9,
+      NaN,
+      Infinity,
+      -Infinity,
+      2 ** 31,
+      -(2 ** 31),
+      1e20,
+    ];
+    await exactlyAsReference([x], T.cast(x, "int32"), [floats]);
+    // NaN is left out for bool: NumPy (and NDArray.astype) make it true, the reference's cast row false.
+    await exactlyAsReference([x], T.cast(x, "bool"), [floats.filter((v) => !Number.isNaN(v))]);
+    await exactlyAsReference([i], T.cast(i, "float32"), [INTS]);
+    await exactlyAsReference([i], T.cast(i, "bool"), [INTS]);
+    await exactlyAsReference([p], T.cast(p, "float32"), [P]);
+    await exactlyAsReference([p], T.cast(p, "int32"), [P]);
+  },
+);
 
 webgpuTest("webgpu constants of every dtype are written exactly into the kernel", async () => {
   const third = T.constant(1 / 3, "float32");

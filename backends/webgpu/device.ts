@@ -43,9 +43,11 @@ export interface GpuContext {
 /** Options for {@linkcode requestWebGpuDevice}. */
 export interface WebGpuDeviceOptions {
   /**
-   * Which implementation to try first; the other is the fallback. Defaults to `"dawn"` in Deno and Node and to
-   * `"navigator"` elsewhere (a browser only has `navigator.gpu`). Honoured by the call that creates the device;
-   * later calls return that same device whatever they prefer.
+   * Which implementation to try first; the other is the fallback. Defaults to the environment variable
+   * `THEANO_WEBGPU_PATH` (`dawn` or `navigator`) when set, else `"navigator"` in Deno (its own wgpu: Dawn under
+   * Deno was measured to stall for seconds to minutes on lavapipe once mathjs is loaded), `"dawn"` in Node, and
+   * `"navigator"` in a browser (its only path). Honoured by the call that creates the device; later calls
+   * return that same device whatever they prefer.
    */
   readonly prefer?: GpuPath;
 }
@@ -206,10 +208,25 @@ function runsOnServerRuntime(): boolean {
   return global.Deno !== undefined || global.process?.versions?.node !== undefined;
 }
 
+/** `THEANO_WEBGPU_PATH`, when set to a path and readable (reading the environment may need a permission). */
+function pathFromEnvironment(): GpuPath | undefined {
+  try {
+    const value = (globalThis as { Deno?: { env: { get(name: string): string | undefined } } }).Deno?.env.get(
+      "THEANO_WEBGPU_PATH",
+    ) ?? (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+      ?.THEANO_WEBGPU_PATH;
+    return value === "dawn" || value === "navigator" ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function pathsToTry(prefer: GpuPath | undefined): GpuPath[] {
   // A browser cannot load a native addon, so Dawn is never tried there.
   if (!runsOnServerRuntime()) return ["navigator"];
-  return prefer === "navigator" ? ["navigator", "dawn"] : ["dawn", "navigator"];
+  const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+  const first = prefer ?? pathFromEnvironment() ?? (isDeno ? "navigator" : "dawn");
+  return first === "navigator" ? ["navigator", "dawn"] : ["dawn", "navigator"];
 }
 
 function describeFailure(path: GpuPath, error: unknown): string {
@@ -235,7 +252,8 @@ async function createSharedContext(prefer: GpuPath | undefined): Promise<GpuCont
 let sharedContext: Promise<GpuContext> | undefined;
 
 /**
- * The process's WebGPU device, created on first call: Dawn first (in Deno and Node), then `navigator.gpu`.
+ * The process's WebGPU device, created on first call from the preferred path (see `WebGpuDeviceOptions`), then
+ * the other.
  * Rejects with {@linkcode WebGpuUnavailableError} (saying what to install) when neither path has an adapter,
  * and with {@linkcode WebGpuDeviceLostError} once the device has been lost.
  *

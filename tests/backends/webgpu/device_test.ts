@@ -93,6 +93,29 @@ webgpuTest("WebGPU computes c[i] = a[i] * b[i] + 1 over 1000 floats", async (con
   }
 });
 
+// The default path in Deno is navigator.gpu (wgpu); Dawn stays tested here, on its own device, where it has an
+// adapter (on CI, where lavapipe is installed, it must: THEANO_REQUIRE_WEBGPU turns its absence into a failure).
+webgpuTest("Dawn (npm:webgpu) runs the same kernel on its own device", async () => {
+  let dawn: GpuContext;
+  try {
+    dawn = await openGpuContext(await loadGpuEntryPoint("dawn"), "dawn");
+  } catch (error) {
+    if (Deno.env.get("THEANO_REQUIRE_WEBGPU") === "1") throw error;
+    console.log(`SKIPPED (no Dawn adapter): ${(error as Error).message.split("\n")[0]}`);
+    return;
+  }
+  const a = randomFloats(256, 3), b = randomFloats(256, 4);
+  const c = await multiplyAddOneOnGpu(dawn, a, b);
+  for (let i = 0; i < c.length; i++) {
+    const expected = Math.fround(Math.fround(a[i] * b[i]) + 1);
+    assert.ok(
+      Math.abs(c[i] - expected) <= 4 * 2 ** -23 * Math.max(1, Math.abs(a[i] * b[i])),
+      `c[${i}] = ${c[i]}`,
+    );
+  }
+  dawn.device.destroy();
+});
+
 webgpuTest("requestWebGpuDevice() raises the storage limits to the adapter's maxima", (context) => {
   assert.ok(context.path === "dawn" || context.path === "navigator");
   assert.equal(typeof context.adapterInfo.description, "string");

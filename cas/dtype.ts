@@ -87,6 +87,6 @@ export function roundTo(dtype: DType, value: number): number {
     case "int32":
       return value | 0;
     case "bool":
-      return value ? 1 : 0;
+      return value !== 0 ? 1 : 0; // NaN is true, as in NumPy
   }
 }

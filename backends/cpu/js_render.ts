@@ -6,7 +6,7 @@
  * passed in as data, and user names never reach this module at all.
  *
  * Semantics: every node is rounded to its dtype as soon as it is computed (`Math.fround` for float32, `| 0` for
- * int32, `? 1 : 0` for bool), which is exactly what the reference interpreter does by storing each op's result
+ * int32, `!== 0 ? 1 : 0` for bool: NaN is true), which is exactly what the reference interpreter does by storing each op's result
  * in a typed array. Fused JavaScript kernels therefore agree with the reference bit for bit.
  * @module
  */
@@ -73,7 +73,7 @@ export const JS_RENDER: { readonly [K in ElementwiseOp]: RenderRow } = {
   // NaN stays NaN; -0 becomes +0 as in the reference's `x > 0 ? x : 0`
   relu: ([a]) => `(${a} > 0 ? ${a} : (${a} === ${a} ? 0 : ${a}))`,
   log1mexp: helper("log1mexp"),
-  not: ([a]) => `(${a} ? 0 : 1)`,
+  not: ([a]) => `(${a} !== 0 ? 0 : 1)`,
   add: infix("+"),
   sub: infix("-"),
   mul: infix("*"),
@@ -89,8 +89,8 @@ export const JS_RENDER: { readonly [K in ElementwiseOp]: RenderRow } = {
   le: compare("<="),
   gt: compare(">"),
   ge: compare(">="),
-  and: ([a, b]) => `(${a} && ${b} ? 1 : 0)`,
-  or: ([a, b]) => `(${a} || ${b} ? 1 : 0)`,
+  and: ([a, b]) => `(${a} !== 0 && ${b} !== 0 ? 1 : 0)`,
+  or: ([a, b]) => `(${a} !== 0 || ${b} !== 0 ? 1 : 0)`,
   where: ([c, a, b]) => `(${c} ? ${a} : ${b})`,
   cast: ([a]) => a,
 };
@@ -105,7 +105,7 @@ export function roundFor(dtype: DType, code: string): string {
     case "int32":
       return `(${code} | 0)`;
     case "bool":
-      return `(${code} ? 1 : 0)`;
+      return `(${code} !== 0 ? 1 : 0)`; // NaN is true, as in NumPy
   }
 }
 

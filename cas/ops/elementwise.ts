@@ -111,7 +111,7 @@ export const UNARY_ROWS: { readonly [K in UnaryOp]: OpRow<K> } = {
   softplus: unary("softplus", "float", M.softplus),
   relu: unary("relu", "numeric", (x) => (Number.isNaN(x) ? NaN : x > 0 ? x : 0)),
   log1mexp: unary("log1mexp", "float", M.log1mexp),
-  not: elementwiseRow("not", 1, "bool", (x) => (x ? 0 : 1), {
+  not: elementwiseRow("not", 1, "bool", (x) => (x !== 0 ? 0 : 1), {
     kind: "prefix",
     symbol: "not ",
     precedence: PRECEDENCE.unary,
@@ -135,8 +135,8 @@ export const BINARY_ROWS: { readonly [K in BinaryOp]: OpRow<K> } = {
   le: binary("le", "bool", (a, b) => (a <= b ? 1 : 0), infix("<=", PRECEDENCE.compare)),
   gt: binary("gt", "bool", (a, b) => (a > b ? 1 : 0), infix(">", PRECEDENCE.compare)),
   ge: binary("ge", "bool", (a, b) => (a >= b ? 1 : 0), infix(">=", PRECEDENCE.compare)),
-  and: binary("and", "bool", (a, b) => (a && b ? 1 : 0), infix("and", PRECEDENCE.and)),
-  or: binary("or", "bool", (a, b) => (a || b ? 1 : 0), infix("or", PRECEDENCE.or)),
+  and: binary("and", "bool", (a, b) => (a !== 0 && b !== 0 ? 1 : 0), infix("and", PRECEDENCE.and)),
+  or: binary("or", "bool", (a, b) => (a !== 0 || b !== 0 ? 1 : 0), infix("or", PRECEDENCE.or)),
 };
 
 /** `where(cond, a, b)`: `a` where `cond` is true, else `b`, all broadcast together. */
@@ -167,7 +167,8 @@ export const CAST_ROW: OpRow<"cast"> = {
       "cast",
       args,
       type.dtype,
-      attrs.dtype === "int32" ? Math.trunc : attrs.dtype === "bool" ? (x) => (x ? 1 : 0) : (x) => x,
+      // NaN is truthy, as in NumPy's astype(bool)
+      attrs.dtype === "int32" ? Math.trunc : attrs.dtype === "bool" ? (x) => (x !== 0 ? 1 : 0) : (x) => x,
       argTypes.map((t) => t.shape),
     ),
   print: call("cast"),

@@ -149,9 +149,9 @@ class KernelEmitter {
       return out(v.and(this.mask32FromBool(x), to === "float32" ? v.f32(1) : v.i32(1)));
     }
     if (to === "bool") {
-      // JS truthiness: NaN is false, so test x < 0 or x > 0 rather than x != 0.
-      if (from === "float64") return out(v.or(f64.lt(x, f64.c(0)), f64.gt(x, f64.c(0))));
-      if (from === "float32") return out(this.boolFromMask32(v.or(f32.lt(x, f32.c(0)), f32.gt(x, f32.c(0)))));
+      // NumPy's truthiness: x != 0, so NaN is true (IEEE's ne is true for NaN)
+      if (from === "float64") return out(v.op(Simd.f64x2_ne, x, f64.c(0)));
+      if (from === "float32") return out(this.boolFromMask32(v.op(Simd.f32x4_ne, x, f32.c(0))));
       return out(this.boolFromMask32(v.op(Simd.i32x4_ne, x, v.i32(0))));
     }
     if (from === "float32" && to === "float64") return out(v.op(Simd.f64x2_promote_low_f32x4, x));

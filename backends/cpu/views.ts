@@ -6,6 +6,9 @@
 import type { DType } from "../../cas/dtype.ts";
 import { stridesOf } from "../../cas/shape.ts";
 
+// the strided-view algebra both backends share
+export { broadcastStridesOf, broadcastView, indexView, sliceView, transposeView } from "../strided_view.ts";
+
 /** A value as kernels see it: a storage slot, an element offset into it, a shape and per-axis strides. */
 export interface View {
   /** The storage slot (an arena buffer, a caller's input, an output array …) of the instance. */
@@ -34,50 +37,9 @@ export function isContiguous(view: View): boolean {
   return true;
 }
 
-/** Axis `i` of the result is axis `perm[i]` of `view`. */
-export function transposeView(view: View, perm: readonly number[]): View {
-  return { ...view, shape: perm.map((p) => view.shape[p]), strides: perm.map((p) => view.strides[p]) };
-}
-
 /** The same contiguous elements with another shape (callers materialize non-contiguous views first). */
 export function reshapeView(view: View, shape: readonly number[]): View {
   return { ...view, shape, strides: stridesOf(shape) };
-}
-
-/** Strides of `view` read inside an output of `outShape` (NumPy broadcasting: 0 on broadcast axes). */
-export function broadcastStridesOf(view: View, outShape: readonly number[]): number[] {
-  const rank = outShape.length;
-  const lead = rank - view.shape.length;
-  return outShape.map((size, axis) => {
-    const j = axis - lead;
-    if (j < 0) return 0;
-    return view.shape[j] === 1 && size !== 1 ? 0 : view.strides[j];
-  });
-}
-
-/** `view` broadcast to `shape`. */
-export function broadcastView(view: View, shape: readonly number[]): View {
-  return { ...view, shape, strides: broadcastStridesOf(view, shape) };
-}
-
-/** Entry `i` of the leading axis. */
-export function indexView(view: View, i: number): View {
-  return {
-    ...view,
-    offset: view.offset + i * view.strides[0],
-    shape: view.shape.slice(1),
-    strides: view.strides.slice(1),
-  };
-}
-
-/** Rows `first, first+step, …` (`count` of them) of the leading axis. */
-export function sliceView(view: View, first: number, step: number, count: number): View {
-  return {
-    ...view,
-    offset: view.offset + (count > 0 ? first * view.strides[0] : 0),
-    shape: [count, ...view.shape.slice(1)],
-    strides: [view.strides[0] * step, ...view.strides.slice(1)],
-  };
 }
 
 /** Loop dims and per-operand strides after merging axes that are contiguous for every operand. */

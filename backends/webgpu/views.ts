@@ -6,6 +6,9 @@
 import type { DType } from "../../cas/dtype.ts";
 import { stridesOf } from "../../cas/shape.ts";
 
+// the strided-view algebra both backends share
+export { broadcastStridesOf, broadcastView, indexView, sliceView, transposeView } from "../strided_view.ts";
+
 /** A buffer of a call plan, before or after it is given a physical GPU buffer. */
 export interface BufferSlot {
   /** Unique within a call plan. */
@@ -41,51 +44,8 @@ export function sizeOfView(view: View): number {
   return view.shape.reduce((a, b) => a * b, 1);
 }
 
-/** Axis `i` of the result is axis `perm[i]` of `view`. */
-export function transposeView(view: View, perm: readonly number[]): View {
-  return { ...view, shape: perm.map((p) => view.shape[p]), strides: perm.map((p) => view.strides[p]) };
-}
-
 /** `view` seen with `shape`, or null when its layout cannot be (the caller copies it to a contiguous buffer first). */
 export function reshapeView(view: View, shape: readonly number[]): View | null {
   if (!isContiguous(view)) return null;
   return { ...view, shape, strides: stridesOf(shape) };
-}
-
-/**
- * The strides that read `view` at the positions of an array of `outShape` it broadcasts to (NumPy's rule, aligned
- * on the right; size-1 axes and missing leading axes get stride 0).
- */
-export function broadcastStridesOf(view: View, outShape: readonly number[]): number[] {
-  const offset = outShape.length - view.shape.length;
-  return outShape.map((d, i) => {
-    const j = i - offset;
-    if (j < 0) return 0;
-    return view.shape[j] === 1 && d !== 1 ? 0 : view.strides[j];
-  });
-}
-
-/** `view` broadcast to `shape`. */
-export function broadcastView(view: View, shape: readonly number[]): View {
-  return { ...view, shape, strides: broadcastStridesOf(view, shape) };
-}
-
-/** Entry `i` (already non-negative) of the leading axis. */
-export function indexView(view: View, i: number): View {
-  return {
-    ...view,
-    offset: view.offset + i * view.strides[0],
-    shape: view.shape.slice(1),
-    strides: view.strides.slice(1),
-  };
-}
-
-/** Rows `first, first+step, …` (`count` of them) of the leading axis. */
-export function sliceView(view: View, first: number, step: number, count: number): View {
-  return {
-    ...view,
-    offset: view.offset + (count > 0 ? first * view.strides[0] : 0),
-    shape: [count, ...view.shape.slice(1)],
-    strides: [view.strides[0] * step, ...view.strides.slice(1)],
-  };
 }

@@ -85,6 +85,41 @@ function addTo(fn: FunctionBuilder, local: number, delta: { const: number } | { 
 }
 
 /**
+ * Emits the transpose of `lanes` vectors (row r holding lanes of one outer index over `lanes` depth steps):
+ * returns, per depth step j, an emitter pushing the vector of that step across the rows. float32: two rounds
+ * of interleaving shuffles (8 in all); float64: one shuffle per output.
+ */
+function transposeInRegisters(
+  fn: FunctionBuilder,
+  rows: readonly number[],
+  lanes: number,
+  bytes: number,
+): (() => void)[] {
+  const pattern = (picks: number[]) =>
+    picks.flatMap((lane) => Array.from({ length: bytes }, (_, b) => lane * bytes + b));
+  if (lanes === 2) {
+    return [0, 1].map((j) => () => fn.get(rows[0]).get(rows[1]).shuffle(pattern([j, 2 + j])));
+  }
+  // (a0 b0 a1 b1), (a2 b2 a3 b3), (c0 d0 c1 d1), (c2 d2 c3 d3), then pairs of halves
+  const low = [0, 4, 1, 5], high = [2, 6, 3, 7];
+  const t = [
+    [rows[0], rows[1], low],
+    [rows[0], rows[1], high],
+    [rows[2], rows[3], low],
+    [rows[2], rows[3], high],
+  ].map(([x, y, picks]) => {
+    const local = fn.addLocal(v128);
+    fn.get(x as number).get(y as number).shuffle(pattern(picks as number[])).set(local);
+    return local;
+  });
+  const halves = [[0, 1, 4, 5], [2, 3, 6, 7]];
+  return [0, 1, 2, 3].map((j) => () => {
+    const [x, y] = j < 2 ? [t[0], t[2]] : [t[1], t[3]];
+    fn.get(x).get(y).shuffle(pattern(halves[j % 2]));
+  });
+}
+
+/**
  * `pack(dst, src, strideOuter, strideDepth, nOuter, depth)`: copies the `nOuter × depth` block whose element
  * (o, p) sits at `src + o·strideOuter + p·strideDepth` (byte strides) into panels of `width` outer indices,
  * each panel depth-major (`width` values per depth step), zero-padding the last panel.
@@ -103,37 +138,99 @@ function emitPack(builder: ModuleBuilder, name: string, width: number, shape: Ma
     fn.get(panelSrc).set(depthSrc);
     fn.get(count).i32Const(width).op(Op.i32_ge_s).if();
     {
-      // Full panel, strided values: an unrolled gather.
-      const gather = () =>
-        forLoop(fn, p, depth, 1, () => {
-          fn.get(depthSrc).set(rowSrc);
-          for (let lane = 0; lane < width; lane++) {
-            fn.get(dst).get(rowSrc).mem(ops.load, 0, ops.alignLog2).mem(
-              ops.store,
-              lane * ops.bytes,
-              ops.alignLog2,
-            );
-            if (lane < width - 1) addTo(fn, rowSrc, { local: strideOuter });
+      // Full panel. Strided values: an unrolled gather of `steps` depth steps (from p onwards).
+      const gatherFrom = () => {
+        fn.block().loop();
+        fn.get(p).get(depth).op(Op.i32_ge_s).brIf(1);
+        fn.get(depthSrc).set(rowSrc);
+        for (let lane = 0; lane < width; lane++) {
+          fn.get(dst).get(rowSrc).mem(ops.load, 0, ops.alignLog2).mem(
+            ops.store,
+            lane * ops.bytes,
+            ops.alignLog2,
+          );
+          if (lane < width - 1) addTo(fn, rowSrc, { local: strideOuter });
+        }
+        addTo(fn, dst, { const: width * ops.bytes });
+        addTo(fn, depthSrc, { local: strideDepth });
+        addTo(fn, p, { const: 1 });
+        fn.br(0).end().end();
+      };
+      // Outer values contiguous (a transposed A, a plain B): `width` values per depth step are one run,
+      // copied as vectors plus leftover lanes.
+      fn.get(strideOuter).i32Const(ops.bytes).op(Op.i32_eq).if();
+      {
+        const whole = Math.floor(width / ops.lanes);
+        const copyStep = (from: number, at: number) => {
+          for (let v = 0; v < whole; v++) {
+            fn.get(dst).get(from).simdMem(Simd.v128_load, v * 16).simdMem(Simd.v128_store, at + v * 16);
           }
-          addTo(fn, dst, { const: width * ops.bytes });
-          addTo(fn, depthSrc, { local: strideDepth });
-        });
-      if (width % ops.lanes === 0) {
-        // Full panel whose `width` values per depth step are contiguous: copy them as vectors.
-        fn.get(strideOuter).i32Const(ops.bytes).op(Op.i32_eq).if();
-        forLoop(fn, p, depth, 1, () => {
-          for (let v = 0; v < width / ops.lanes; v++) {
-            fn.get(dst).get(depthSrc).simdMem(Simd.v128_load, v * 16).simdMem(Simd.v128_store, v * 16);
+          for (let lane = whole * ops.lanes; lane < width; lane++) {
+            fn.get(dst).get(from).mem(ops.load, lane * ops.bytes, ops.alignLog2)
+              .mem(ops.store, at + lane * ops.bytes, ops.alignLog2);
           }
-          addTo(fn, dst, { const: width * ops.bytes });
-          addTo(fn, depthSrc, { local: strideDepth });
-        });
-        fn.else();
-        gather();
+        };
+        // two depth steps per iteration (loop overhead and bounds checks dominate such short copies)
+        const next = fn.addLocal(i32);
+        fn.i32Const(0).set(p);
+        fn.block().loop();
+        fn.get(p).i32Const(2).op(Op.i32_add).get(depth).op(Op.i32_gt_s).brIf(1);
+        fn.get(depthSrc).get(strideDepth).op(Op.i32_add).set(next);
+        copyStep(depthSrc, 0);
+        copyStep(next, width * ops.bytes);
+        addTo(fn, dst, { const: 2 * width * ops.bytes });
+        fn.get(next).get(strideDepth).op(Op.i32_add).set(depthSrc);
+        addTo(fn, p, { const: 2 });
+        fn.br(0).end().end();
+        fn.get(p).get(depth).op(Op.i32_lt_s).if();
+        copyStep(depthSrc, 0);
+        addTo(fn, dst, { const: width * ops.bytes });
+        addTo(fn, depthSrc, { local: strideDepth });
         fn.end();
-      } else {
-        gather();
       }
+      fn.else();
+      // Depth contiguous (a plain A, a transposed B): `lanes` depth steps of each outer index are one vector;
+      // groups of `lanes` such vectors are transposed in registers, leftover rows stored lane by lane.
+      fn.get(strideDepth).i32Const(ops.bytes).op(Op.i32_eq).if();
+      {
+        const rowVectors = Array.from({ length: width }, () => fn.addLocal(v128));
+        fn.i32Const(0).set(p);
+        fn.block().loop();
+        fn.get(p).i32Const(ops.lanes).op(Op.i32_add).get(depth).op(Op.i32_gt_s).brIf(1);
+        fn.get(depthSrc).set(rowSrc);
+        rowVectors.forEach((vector, r) => {
+          fn.get(rowSrc).simdMem(Simd.v128_load, 0).set(vector);
+          if (r < width - 1) addTo(fn, rowSrc, { local: strideOuter });
+        });
+        const groups = Math.floor(width / ops.lanes);
+        for (let g = 0; g < groups; g++) {
+          const vs = rowVectors.slice(g * ops.lanes, (g + 1) * ops.lanes);
+          transposeInRegisters(fn, vs, ops.lanes, ops.bytes).forEach((emit, j) => {
+            fn.get(dst);
+            emit();
+            fn.simdMem(Simd.v128_store, (j * width + g * ops.lanes) * ops.bytes);
+          });
+        }
+        for (let r = groups * ops.lanes; r < width; r++) {
+          for (let j = 0; j < ops.lanes; j++) {
+            fn.get(dst).get(rowVectors[r]).simdMemLane(
+              ops.bytes === 4 ? Simd.v128_store32_lane : Simd.v128_store64_lane,
+              j,
+              (j * width + r) * ops.bytes,
+            );
+          }
+        }
+        addTo(fn, dst, { const: ops.lanes * width * ops.bytes });
+        addTo(fn, depthSrc, { const: ops.lanes * ops.bytes });
+        addTo(fn, p, { const: ops.lanes });
+        fn.br(0).end().end();
+        gatherFrom();
+      }
+      fn.else();
+      fn.i32Const(0).set(p);
+      gatherFrom();
+      fn.end();
+      fn.end();
     }
     fn.else();
     {

@@ -5,7 +5,7 @@
  * property access, strings, unknown functions) is a `ParseError`. Nothing is ever evaluated.
  * @module
  */
-import { parse as parseMathjs } from "mathjs";
+import { parse as parseMathjs } from "mathjs/number";
 import * as api from "./api.ts";
 import type { DType } from "./dtype.ts";
 import type { NestedArray } from "./ndarray.ts";

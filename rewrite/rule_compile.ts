@@ -61,6 +61,8 @@ class TypedApplier implements Applier<TermData> {
   private readonly kidTypes: TermType[][] = [];
   private readonly siblings: (number | undefined)[] = [];
   private readonly kidIds: number[] = [];
+  /** Per step, the class already holding it (found in the hashcons), or -1. */
+  private readonly known: number[] = [];
 
   constructor(rhs: PatternAst, searcher: CompiledPattern<TermData>, private readonly table: PayloadTable) {
     const build = (p: PatternAst): number => {
@@ -88,14 +90,19 @@ class TypedApplier implements Applier<TermData> {
   apply(egraph: EGraph<TermData>, matches: readonly number[], offset: number): number {
     const steps = this.steps, types = this.types, payloads = this.payloads, table = this.table;
     const target = egraph.data(matches[offset]);
-    // pass 1: types (and the payloads of literals and normalized attributes); nothing is added yet
+    // pass 1: types (and the payloads of literals and normalized attributes); nothing is added yet. Most
+    // matches rebuild nodes the e-graph already has (saturation rediscovers them every iteration): those take
+    // their type from their class instead of the op table's inference.
+    const known = this.known, kidIds = this.kidIds;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (step.kind === VAR) {
-        types[i] = egraph.data(matches[offset + step.slot]);
+        known[i] = matches[offset + step.slot];
+        types[i] = egraph.data(known[i]);
       } else if (step.kind === NODE) {
         const kidTypes = this.kidTypes[i];
         const sibling = this.siblings[i];
+        let allKnown = true;
         for (let k = 0; k < step.kids.length; k++) {
           const kid = step.kids[k];
           if (steps[kid].kind === LITERAL) {
@@ -106,10 +113,19 @@ class TypedApplier implements Applier<TermData> {
             );
             types[kid] = { dtype, shape: [] };
             payloads[kid] = table.ofScalar(steps[kid].value, dtype);
+            known[kid] = egraph.lookup(CONST_CODE, payloads[kid], kidIds, 0);
           }
           kidTypes[k] = types[kid];
+          kidIds[k] = known[kid];
+          if (known[kid] < 0) allKnown = false;
         }
         let payload = step.slot >= 0 ? matches[offset + step.slot] : step.payload;
+        known[i] = allKnown ? egraph.lookup(step.op, payload, kidIds, step.kids.length) : -1;
+        if (known[i] >= 0) {
+          types[i] = egraph.data(known[i]);
+          payloads[i] = payload;
+          continue;
+        }
         try {
           let attrs = table.attrs(payload);
           if (step.row!.normalize) {
@@ -131,7 +147,7 @@ class TypedApplier implements Applier<TermData> {
     }
     if (!sameType(types[last], target)) return -1;
     // pass 2: add the nodes
-    const ids = this.ids, kidIds = this.kidIds;
+    const ids = this.ids;
     for (let i = 0; i < steps.length; i++) {
       const step = steps[i];
       if (step.kind === VAR) ids[i] = matches[offset + step.slot];

@@ -6,12 +6,13 @@
  * extracted form is cheaper.
  * @module
  */
-import type { Term } from "../cas/term.ts";
+import { type Term, topoSort } from "../cas/term.ts";
 import { nodeCost } from "./cost.ts";
 import { EGraph } from "./egraph.ts";
 import { Explainer, type Explanation, Explanation as ExplanationClass } from "./explain.ts";
 import { type Cost, extractBest } from "./extract.ts";
 import { type ParsedRule, type RuleSet, validateRules } from "./rule.ts";
+import { rulesThatCanMatch } from "./rule_relevance.ts";
 import { compileTermRules } from "./rule_compile.ts";
 import { type RunReport, runRewrites } from "./runner.ts";
 import type { Scheduler } from "./scheduler.ts";
@@ -93,13 +94,21 @@ function optimize(terms: readonly Term[], options: SimplifyOptions, explanations
   const egraph = new EGraph<TermData>(termAnalysis(table), { explanations });
   const inputIds = new Map<Term, number>();
   const roots = addTerms(egraph, table, terms, inputIds);
-  const rules = compileTermRules(rulesOf(options), table);
-  const run = runRewrites(egraph, rules, {
+  const all = rulesOf(options);
+  const relevant = rulesThatCanMatch(all, new Set(topoSort(terms).map((t) => t.op)));
+  const rules = compileTermRules(relevant, table);
+  const ran = runRewrites(egraph, rules, {
     nodeLimit: options.nodeLimit ?? 20_000,
     iterationLimit: options.iterationLimit ?? 30,
     timeLimitMs: options.timeLimitMs ?? 200,
     scheduler: options.scheduler,
   });
+  // rules that could never match count as run without a match
+  const run = relevant.length === all.length ? ran : {
+    ...ran,
+    ruleMatches: Object.fromEntries(all.map((r) => [r.name, ran.ruleMatches[r.name] ?? 0])),
+    ruleApplied: Object.fromEntries(all.map((r) => [r.name, ran.ruleApplied[r.name] ?? 0])),
+  };
   const extractStart = performance.now();
   const extraction = extractBest(egraph, roots, nodeCost);
   const costBefore = inputCost(egraph, table, inputIds);

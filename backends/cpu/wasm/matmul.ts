@@ -4,7 +4,9 @@
  * `kc × nc` blocks, A in `mc × kc` blocks, and a register-blocked micro-kernel runs over the packed panels.
  * @module
  */
-import { buildMatmulModule, MatmulFlags, type MatmulShape } from "./matmul_codegen.ts";
+import { decodeBase64 } from "./base64.ts";
+import { buildMatmulModule, MatmulFlags, type MatmulShape, matmulShapeKey } from "./matmul_codegen.ts";
+import { PREBUILT_MATMUL_MODULES } from "./matmul_prebuilt.ts";
 import { sharedArena, type WasmArena } from "./memory.ts";
 import { supportsRelaxedSimd } from "./module_builder.ts";
 
@@ -93,8 +95,16 @@ function kernelsFor(config: MatmulConfig, arena: WasmArena) {
   let found = perArena.get(key);
   if (!found) {
     const shape = { ...config, fma: config.fma && supportsRelaxedSimd() };
-    let module = modules.get(key);
-    if (!module) modules.set(key, module = buildMatmulModule(shape));
+    const shapeKey = matmulShapeKey(shape);
+    let module = modules.get(shapeKey);
+    if (!module) {
+      // the default shapes ship prebuilt (tools/prebuild_kernels.ts): no code generation on a first product
+      const prebuilt = PREBUILT_MATMUL_MODULES[shapeKey];
+      module = prebuilt === undefined
+        ? buildMatmulModule(shape)
+        : new WebAssembly.Module(decodeBase64(prebuilt) as Uint8Array<ArrayBuffer>);
+      modules.set(shapeKey, module);
+    }
     const instance = new WebAssembly.Instance(module, { env: { memory: arena.memory } });
     const bytes = config.precision === "f32" ? 4 : 8;
     const nr = config.nv * (16 / bytes);

@@ -442,8 +442,17 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
   });
 }
 
-/** Builds the module: exports `packA` (panels of MR rows), `packB` (panels of NR columns) and `macro`. */
-export function buildMatmulModule(shape: MatmulShape): WebAssembly.Module {
+/**
+ * The module's bytes: exports `packA` (panels of MR rows), `packB` (panels of NR columns) and `macro`.
+ *
+ * @example
+ * ```ts
+ * import { matmulModuleBytes } from "./matmul_codegen.ts";
+ * const shape = { precision: "f32", mr: 5, nv: 2, unroll: 4, fma: false, aLoad: "shuffle" } as const;
+ * WebAssembly.validate(matmulModuleBytes(shape) as Uint8Array<ArrayBuffer>); // true
+ * ```
+ */
+export function matmulModuleBytes(shape: MatmulShape): Uint8Array {
   const builder = new ModuleBuilder().importMemory();
   const lanes = precisionOps(shape.precision).lanes;
   emitPack(builder, "packA", shape.mr, shape);
@@ -451,5 +460,16 @@ export function buildMatmulModule(shape: MatmulShape): WebAssembly.Module {
   const micro = emitMicroKernel(builder, shape);
   const edge = emitEdgeMerge(builder, shape);
   emitMacroKernel(builder, shape, micro, edge);
-  return builder.compile();
+  return builder.build();
+}
+
+/** The key of a register-blocking shape (all a module depends on), for caches and prebuilt modules. */
+export function matmulShapeKey(shape: MatmulShape): string {
+  const { precision, mr, nv, unroll, fma, aLoad } = shape;
+  return `${precision} mr${mr} nv${nv} u${unroll} ${fma ? "fma" : "nofma"} ${aLoad}`;
+}
+
+/** Builds and compiles the module of `shape`. */
+export function buildMatmulModule(shape: MatmulShape): WebAssembly.Module {
+  return new WebAssembly.Module(matmulModuleBytes(shape) as Uint8Array<ArrayBuffer>);
 }

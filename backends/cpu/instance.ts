@@ -465,6 +465,8 @@ export class Instance implements StepHost {
       b: source(node.b),
       bias,
       relu: node.relu,
+      scale: node.scale,
+      addend: node.addend ? this.view(node.addend) : undefined,
       dest,
       dtype: t.dtype,
     });

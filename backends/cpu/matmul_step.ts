@@ -8,16 +8,21 @@ import type { DType } from "../../cas/dtype.ts";
 import { broadcastShapes, sizeOf } from "../../cas/shape.ts";
 import { matmulStrided } from "./kernels.ts";
 import type { StepHost } from "./step_host.ts";
-import { broadcastStridesOf, broadcastView, type View } from "./views.ts";
+import { broadcastStridesOf, broadcastView, isContiguous, type View } from "./views.ts";
 import { matmulF32, matmulF64 } from "./wasm/matmul.ts";
 import { BYTES_PER_ELEMENT } from "./wasm/memory.ts";
 
-/** A product to add: `dest = a · b (+ bias) (relu)`, NumPy's matmul semantics. */
+/**
+ * A product to add: `dest = a · b (+ bias) (relu)`, or `dest = scale · a · b + addend` (2-D, addend of the
+ * result's shape), NumPy's matmul semantics.
+ */
 export interface MatmulStep {
   readonly a: View;
   readonly b: View;
   readonly bias?: View;
   readonly relu: boolean;
+  readonly scale?: number;
+  readonly addend?: View;
   /** The contiguous arena slot receiving the result. */
   readonly dest: number;
   readonly dtype: DType;
@@ -59,7 +64,7 @@ export function addMatmulStep(host: StepHost, step: MatmulStep): void {
   a = expand(a, ra);
   b = expand(b, rb);
   if (!wasmMatmul(dtype, a.dtype, b.dtype)) {
-    const biasView = step.bias;
+    const biasView = step.bias, addendView = step.addend;
     host.addStep(
       (ctx) => {
         const strided = (v: View) => ({
@@ -73,8 +78,17 @@ export function addMatmulStep(host: StepHost, step: MatmulStep): void {
           stride: biasView.strides[biasView.strides.length - 1],
         };
         matmulStrided(strided(a), strided(b), batch, ctx.arrays[dest], ctx.bases[dest], bias, relu);
+        if (addendView) {
+          const out = ctx.arrays[dest], o = ctx.bases[dest], d = strided(addendView), scale = step.scale ?? 1;
+          const [rows, cols] = addendView.shape, [rs, cs] = addendView.strides;
+          for (let i = 0; i < rows; i++) {
+            for (let j = 0; j < cols; j++) {
+              out[o + i * cols + j] = scale * out[o + i * cols + j] + d.array[d.base + i * rs + j * cs];
+            }
+          }
+        }
       },
-      [a, b, ...(biasView ? [biasView] : [])],
+      [a, b, ...(biasView ? [biasView] : []), ...(addendView ? [addendView] : [])],
       [dest],
       "js",
     );
@@ -94,18 +108,24 @@ export function addMatmulStep(host: StepHost, step: MatmulStep): void {
     const row = broadcastView(step.bias, [n]);
     bias = host.inArena(row.slot) && (row.strides[0] === 1 || n === 1) ? row : host.materialize(row);
   }
+  // the addend is read where C is written, so it must be m×n row-major in the arena
+  const addend = step.addend && (host.inArena(step.addend.slot) && isContiguous(step.addend)
+    ? step.addend
+    : host.materialize(step.addend));
   const product = dtype === "float32" ? matmulF32 : matmulF64;
-  const plain = { transA: pa.trans, transB: pb.trans, relu, arena: host.arena };
+  const plain = { transA: pa.trans, transB: pb.trans, relu, arena: host.arena, scale: step.scale };
   const withBias = { ...plain, biasPtr: 0 };
+  const withAddend = { ...plain, addendPtr: 0 };
   const batchCount = sizeOf(batch);
   const index = new Array<number>(r).fill(0);
   const flags = `${pa.trans ? "transA " : ""}${pb.trans ? "transB " : ""}${bias ? "bias " : ""}${
-    relu ? "relu" : ""
-  }`;
+    addend ? "scale+addend " : ""
+  }${relu ? "relu" : ""}`;
   host.addStep(
     (ctx) => {
       if (bias) withBias.biasPtr = (ctx.bases[bias.slot] + bias.offset) * bytes;
-      const options = bias ? withBias : plain;
+      if (addend) withAddend.addendPtr = (ctx.bases[addend.slot] + addend.offset) * bytes;
+      const options = bias ? withBias : addend ? withAddend : plain;
       const aBase = ctx.bases[pa.view.slot] + pa.view.offset;
       const bBase = ctx.bases[pb.view.slot] + pb.view.offset;
       const cBase = ctx.bases[dest];
@@ -123,7 +143,7 @@ export function addMatmulStep(host: StepHost, step: MatmulStep): void {
         }
       }
     },
-    [pa.view, pb.view, ...(bias ? [bias] : [])],
+    [pa.view, pb.view, ...(bias ? [bias] : []), ...(addend ? [addend] : [])],
     [dest],
     `wasm ${m}×${k}×${n} ${flags}`.trim(),
   );

@@ -63,6 +63,9 @@ export type PlanNode =
     /** A row vector added to every row of the product (`add(matmul(a, b), bias)`). */
     readonly bias?: Term;
     readonly relu: boolean;
+    /** The product is multiplied by this and `addend` added: `D ± c·matmul(a, b)` (an SGD step). */
+    readonly scale?: number;
+    readonly addend?: Term;
   }
   | { readonly kind: "softmax"; readonly term: Term; readonly log: boolean; readonly axis: number };
 
@@ -76,11 +79,16 @@ export interface Plan {
   readonly readers: ReadonlyMap<Term, number>;
 }
 
-/** A matmul whose result is consumed only by `top` (through an optional bias add and relu). */
+/**
+ * A matmul whose result is consumed only by `top`: through an optional bias add and relu, or scaled by a
+ * constant and added to a matrix of its own shape.
+ */
 interface Epilogue {
   readonly matmul: Term;
   readonly bias?: Term;
   readonly relu: boolean;
+  readonly scale?: number;
+  readonly addend?: Term;
 }
 
 /** True for the static shape of a constant holding a single element. */
@@ -127,7 +135,42 @@ export function planKernels(inputs: readonly Term[], roots: readonly Term[]): Pl
   const plainMatmul = (m: Term) =>
     m.op === "matmul" && m.args.every((a) => a.ndim === 2 && a.dtype === m.dtype) &&
     (m.dtype === "float32" || m.dtype === "float64");
+  /**
+   * `c·P` or `P·c` with c a scalar constant and P a plain matmul read only there (also through a reshape that
+   * keeps its shape, as gradients of matrices have): the product, the factor and the terms it absorbs.
+   */
+  const scaledProduct = (u: Term): { matmul: Term; factor: number; through: Term[] } | undefined => {
+    if (u.op !== "mul") return undefined;
+    const [x, y] = u.args;
+    const [c, p] = isScalarConst(x) ? [x, y] : [y, x];
+    if (!isScalarConst(c) || only(p) !== u) return undefined;
+    const factor = (c.attrs as OpAttrs["const"]).value.data[0];
+    if (plainMatmul(p)) return { matmul: p, factor, through: [u] };
+    const m = p.args[0];
+    const keepsShape = p.op === "reshape" && p.ndim === 2 && m?.ndim === 2 && p.shape[1] !== null &&
+      p.shape[1] !== 0 && p.shape[1] === m.shape[1];
+    if (keepsShape && plainMatmul(m) && only(m) === p) return { matmul: m, factor, through: [u, p] };
+    return undefined;
+  };
+
   for (const t of order) {
+    if ((t.op === "sub" || t.op === "add") && (t.dtype === "float32" || t.dtype === "float64")) {
+      // D − c·P or D + c·P (either order for +): the matmul computes it as scale·A·B + D
+      const [x, y] = t.args;
+      const candidates: [Term, Term, number][] = t.op === "sub" ? [[x, y, -1]] : [[x, y, 1], [y, x, 1]];
+      const fullMatrix = (d: Term) =>
+        d.dtype === t.dtype && d.ndim === 2 && t.ndim === 2 && d.shape.every((n, i) => n !== null && n === t.shape[i]);
+      const found = candidates.find(([d, p]) => fullMatrix(d) && scaledProduct(p));
+      if (found) {
+        const [addend, product, sign] = found;
+        const { matmul, factor, through } = scaledProduct(product)!;
+        if (matmul.dtype === t.dtype) {
+          epilogues.set(t, { matmul, relu: false, scale: sign * factor, addend });
+          for (const u of [matmul, ...through]) absorbed.add(u);
+          continue;
+        }
+      }
+    }
     if (t.op === "add" && t.dtype !== "int32") {
       const [x, y] = t.args;
       const [m, bias] = plainMatmul(x) ? [x, y] : [y, x];
@@ -198,7 +241,8 @@ export function planKernels(inputs: readonly Term[], roots: readonly Term[]): Pl
     const epilogue = epilogues.get(t);
     if (epilogue) {
       const [a, b] = epilogue.matmul.args;
-      nodes.push({ kind: "matmul", term: t, a, b, bias: epilogue.bias, relu: epilogue.relu });
+      const { bias, relu, scale, addend } = epilogue;
+      nodes.push({ kind: "matmul", term: t, a, b, bias, relu, scale, addend });
     } else if (t.op === "var") {
       nodes.push({ kind: "input", term: t, index: inputs.indexOf(t) });
     } else if (t.op === "shared" || t.op === "const" || t.op === "concatenate" || t.op === "count") {
@@ -233,7 +277,7 @@ export function planKernels(inputs: readonly Term[], roots: readonly Term[]): Pl
         node.operands.forEach(read);
         break;
       case "matmul":
-        [node.a, node.b, ...(node.bias ? [node.bias] : [])].forEach(read);
+        [node.a, node.b, ...(node.bias ? [node.bias] : []), ...(node.addend ? [node.addend] : [])].forEach(read);
         break;
       case "input":
       case "shared":

@@ -22,6 +22,13 @@ export interface MatmulOptions {
   readonly biasPtr?: number;
   /** Replace negative results by zero (after the bias). */
   readonly relu?: boolean;
+  /** Multiply the product by this factor (BLAS's alpha; not with `accumulate`). */
+  readonly scale?: number;
+  /**
+   * Offset of an m×n row-major matrix D added to the (scaled) product: C = scale·op(A)·op(B) + D (not with
+   * `accumulate`; D may be C itself only when k ≤ the depth block, so keep them apart).
+   */
+  readonly addendPtr?: number;
   /** The arena holding the buffers (the shared one by default). */
   readonly arena?: WasmArena;
 }
@@ -71,6 +78,8 @@ interface MatmulExports {
     flags: number,
     bias: number,
     scratch: number,
+    alpha: number,
+    delta: number,
   ): void;
 }
 
@@ -138,13 +147,22 @@ export function matmulWithConfig(
   const bytes = config.precision === "f32" ? 4 : 8;
   const { exports, workspace } = kernelsFor(config, arena);
   const finalFlags = (options.biasPtr !== undefined ? MatmulFlags.bias : 0) |
-    (options.relu ? MatmulFlags.relu : 0);
+    (options.relu ? MatmulFlags.relu : 0) | (options.scale !== undefined ? MatmulFlags.scale : 0) |
+    (options.addendPtr !== undefined ? MatmulFlags.addend : 0);
+  if (options.accumulate && (options.scale !== undefined || options.addendPtr !== undefined)) {
+    throw new RangeError("matmul: `scale` and `addendPtr` do not combine with `accumulate`");
+  }
   const bias = options.biasPtr ?? 0;
+  const alpha = options.scale ?? 1;
+  // the addend is found at the same place as C, `delta` bytes away (both m×n row-major)
+  const delta = options.addendPtr === undefined ? 0 : options.addendPtr - cPtr;
   if (k === 0) {
     // An empty sum: C keeps its values (accumulate) or becomes zero, then the epilogue.
     if (!options.accumulate) arena.u8View(cPtr, m * n * bytes).fill(0);
     const flags = MatmulFlags.accumulate | finalFlags;
-    if (finalFlags !== 0) exports.macro(0, 0, cPtr, n * bytes, m, n, 0, flags, bias, workspace.tile);
+    if (finalFlags !== 0) {
+      exports.macro(0, 0, cPtr, n * bytes, m, n, 0, flags, bias, workspace.tile, alpha, delta);
+    }
     return;
   }
   // Byte strides of element (i, p) of op(A) and element (j, p) of op(B).
@@ -188,6 +206,8 @@ export function matmulWithConfig(
           flags,
           bias + j0 * bytes,
           workspace.tile,
+          alpha,
+          delta,
         );
       }
     }

@@ -30,8 +30,12 @@ function laneSplatPattern(lane: number, bytes: number): number[] {
   return Array.from({ length: 16 }, (_, i) => lane * bytes + (i % bytes));
 }
 
-/** Epilogue flags passed to the macro kernel. */
-export const MatmulFlags = { accumulate: 1, bias: 2, relu: 4 } as const;
+/**
+ * Epilogue flags passed to the macro kernel, applied in this order on the last depth block: add C's partial sums
+ * (accumulate), multiply by `alpha` (scale), add the matrix D at C + `delta` bytes (addend), add the bias row,
+ * relu. With scale and addend a product computes BLAS's C = alpha·A·B + D, e.g. an SGD step W − lr·gradient.
+ */
+export const MatmulFlags = { accumulate: 1, bias: 2, relu: 4, scale: 8, addend: 16 } as const;
 
 /** Element size, lanes and the opcodes that differ between float32 and float64. */
 function precisionOps(precision: "f32" | "f64") {
@@ -48,6 +52,9 @@ function precisionOps(precision: "f32" | "f64") {
       store: Op.f32_store,
       scalarAdd: Op.f32_add,
       scalarMax: Op.f32_max,
+      scalarMul: Op.f32_mul,
+      splatScalar: Simd.f32x4_splat,
+      scalar: ValType.f32,
       alignLog2: 2,
     }
     : {
@@ -62,6 +69,9 @@ function precisionOps(precision: "f32" | "f64") {
       store: Op.f64_store,
       scalarAdd: Op.f64_add,
       scalarMax: Op.f64_max,
+      scalarMul: Op.f64_mul,
+      splatScalar: Simd.f64x2_splat,
+      scalar: ValType.f64,
       alignLog2: 3,
     };
 }
@@ -260,15 +270,15 @@ function emitPack(builder: ModuleBuilder, name: string, width: number, shape: Ma
 }
 
 /**
- * `micro(aPanel, bPanel, kc, c, ldc, flags, bias)`: C[MR×NR] (=|+=) Apanel·Bpanel over `kc` depth steps, then
- * the optional bias row and relu. `ldc` is C's row stride in bytes.
+ * `micro(aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta)`: C[MR×NR] (=|+=) Apanel·Bpanel over `kc`
+ * depth steps, then the epilogue of `flags` (see `MatmulFlags`). `ldc` is C's row stride in bytes.
  */
 function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
   const ops = precisionOps(shape.precision);
   const { mr, nv, unroll } = shape;
   const nr = nv * ops.lanes;
-  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32], []);
-  const [aPanel, bPanel, kc, c, ldc, flags, bias] = [0, 1, 2, 3, 4, 5, 6];
+  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32], []);
+  const [aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const p = fn.addLocal(i32), row = fn.addLocal(i32);
   const acc: number[][] = [];
   for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => fn.addLocal(v128)));
@@ -343,6 +353,16 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
     eachTile((r, v) => {
       fn.get(acc[r][v]).get(row).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add).set(acc[r][v]);
     }));
+  ifFlag(MatmulFlags.scale, () => {
+    const scale = fn.addLocal(v128);
+    fn.get(alpha).simd(ops.splatScalar).set(scale);
+    eachTile((r, v) => fn.get(acc[r][v]).get(scale).simd(ops.mul).set(acc[r][v]));
+  });
+  ifFlag(MatmulFlags.addend, () =>
+    eachTile((r, v) => {
+      fn.get(acc[r][v]).get(row).get(delta).op(Op.i32_add).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add)
+        .set(acc[r][v]);
+    }));
   ifFlag(MatmulFlags.bias, () =>
     eachTile((r, v) => {
       fn.get(acc[r][v]).get(bias).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add).set(acc[r][v]);
@@ -358,14 +378,14 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
 }
 
 /**
- * `edge(tile, c, ldc, rows, cols, flags, bias)`: merges the valid `rows × cols` corner of a full micro tile
+ * `edge(tile, c, ldc, rows, cols, flags, bias, alpha, delta)`: merges the valid `rows × cols` corner of a full micro tile
  * (computed into scratch, row stride NR) into C, applying the same epilogue as the micro-kernel.
  */
 function emitEdgeMerge(builder: ModuleBuilder, shape: MatmulShape): number {
   const ops = precisionOps(shape.precision);
   const nr = shape.nv * ops.lanes;
-  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32], []);
-  const [tile, c, ldc, rows, cols, flags, bias] = [0, 1, 2, 3, 4, 5, 6];
+  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32], []);
+  const [tile, c, ldc, rows, cols, flags, bias, alpha, delta] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const r = fn.addLocal(i32), j = fn.addLocal(i32), at = fn.addLocal(i32);
   const value = fn.addLocal(shape.precision === "f32" ? ValType.f32 : ValType.f64);
   const ifFlag = (flag: number, body: () => void) => {
@@ -381,6 +401,13 @@ function emitEdgeMerge(builder: ModuleBuilder, shape: MatmulShape): number {
         .op(Op.i32_add).set(at);
       ifFlag(MatmulFlags.accumulate, () => {
         fn.get(value).get(at).mem(ops.load, 0, ops.alignLog2).op(ops.scalarAdd).set(value);
+      });
+      ifFlag(MatmulFlags.scale, () => {
+        fn.get(value).get(alpha).op(ops.scalarMul).set(value);
+      });
+      ifFlag(MatmulFlags.addend, () => {
+        fn.get(value).get(at).get(delta).op(Op.i32_add).mem(ops.load, 0, ops.alignLog2).op(ops.scalarAdd)
+          .set(value);
       });
       ifFlag(MatmulFlags.bias, () => {
         fn.get(value).get(bias).get(j).i32Const(ops.bytes).op(Op.i32_mul).op(Op.i32_add)
@@ -399,7 +426,7 @@ function emitEdgeMerge(builder: ModuleBuilder, shape: MatmulShape): number {
 }
 
 /**
- * `macro(aPack, bPack, c, ldc, mc, nc, kc, flags, bias, scratch)`: runs the micro-kernel over every tile of an
+ * `macro(aPack, bPack, c, ldc, mc, nc, kc, flags, bias, scratch, alpha, delta)`: runs the micro-kernel over every tile of an
  * `mc × nc` block of C from packed panels; partial tiles go through `scratch` (MR×NR elements) and the merge.
  * Column panels are the outer loop so one B panel stays in L1 while the A panels stream from L2.
  */
@@ -407,8 +434,25 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
   const ops = precisionOps(shape.precision);
   const { mr } = shape;
   const nr = shape.nv * ops.lanes;
-  const fn = builder.addFunction("macro", [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32], []);
-  const [aPack, bPack, c, ldc, mc, nc, kc, flags, bias, scratch] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const fn = builder.addFunction(
+    "macro",
+    [i32, i32, i32, i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32],
+    [],
+  );
+  const [aPack, bPack, c, ldc, mc, nc, kc, flags, bias, scratch, alpha, delta] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+  ];
   const j0 = fn.addLocal(i32), i0 = fn.addLocal(i32), cols = fn.addLocal(i32), rows = fn.addLocal(i32);
   const bPanel = fn.addLocal(i32), aPanel = fn.addLocal(i32), cTile = fn.addLocal(i32);
   const biasAt = fn.addLocal(i32);
@@ -427,12 +471,13 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
       fn.get(c).get(i0).get(ldc).op(Op.i32_mul).op(Op.i32_add).get(j0).i32Const(ops.bytes).op(Op.i32_mul)
         .op(Op.i32_add).set(cTile);
       fn.get(rows).i32Const(mr).op(Op.i32_eq).get(cols).i32Const(nr).op(Op.i32_eq).op(Op.i32_and).if();
-      fn.get(aPanel).get(bPanel).get(kc).get(cTile).get(ldc).get(flags).get(biasAt).call(micro);
+      fn.get(aPanel).get(bPanel).get(kc).get(cTile).get(ldc).get(flags).get(biasAt).get(alpha).get(delta)
+        .call(micro);
       fn.else();
-      fn.get(aPanel).get(bPanel).get(kc).get(scratch).i32Const(nr * ops.bytes).i32Const(0).i32Const(0).call(
-        micro,
-      );
-      fn.get(scratch).get(cTile).get(ldc).get(rows).get(cols).get(flags).get(biasAt).call(edge);
+      fn.get(aPanel).get(bPanel).get(kc).get(scratch).i32Const(nr * ops.bytes).i32Const(0).i32Const(0)
+        .get(alpha).i32Const(0).call(micro);
+      fn.get(scratch).get(cTile).get(ldc).get(rows).get(cols).get(flags).get(biasAt).get(alpha).get(delta)
+        .call(edge);
       fn.end();
       panelBytes(mr)();
       fn.get(aPanel).op(Op.i32_add).set(aPanel);

@@ -205,3 +205,23 @@ Deno.test("cpu backend: borrowed outputs are reused across calls, fresh outputs 
   assert.notEqual(f2.data, kept.data);
   assert.deepEqual(kept.toArray(), [2, 4]);
 });
+
+Deno.test("cpu backend computes SGD steps W − lr·(Xᵀ·G) fused into the matmul like the reference", async () => {
+  const rng = new RandomState(11);
+  for (const dtype of ["float32", "float64"] as DType[]) {
+    const x = T.matrix("x", dtype), g = T.matrix("g", dtype);
+    const w = shared(rng.normal([13, 7], 0, 1).astype(dtype), "w");
+    const xv = rng.normal([300, 13], 0, 1).astype(dtype), gv = rng.normal([300, 7], 0, 1).astype(dtype);
+    const update = T.sub(w, T.mul(0.05, T.matmul(T.transpose(x), g)));
+    const exe = compileCpu({ inputs: [x, g], roots: [update], outputCount: 1, updated: [] });
+    const [got] = await exe.run([xv, gv]);
+    const [expected] = evaluate([update], new Map([[x, xv], [g, gv]]));
+    const tol = dtype === "float32" ? 1e-5 : 1e-12;
+    for (let i = 0; i < got.size; i++) {
+      assert.ok(
+        Math.abs(got.data[i] - expected.data[i]) <= tol * (1 + Math.abs(expected.data[i])),
+        `${dtype} ${i}`,
+      );
+    }
+  }
+});

@@ -59,6 +59,25 @@ Deno.test("planKernels() keeps the bias add separate when the matmul result is u
   assert.deepEqual(kinds(plan.nodes), ["matmul", "elementwise", "reduce"]);
 });
 
+Deno.test("planKernels() turns D − c·matmul(a, b) (an SGD step) into one matmul with scale and addend", () => {
+  const x = T.matrix("x"), g = T.matrix("g"), w = T.tensor("w", { shape: [4, 3] });
+  const step = T.sub(w, T.mul(0.1, T.matmul(T.transpose(x), g)));
+  const plan = planKernels([x, g, w], [step]);
+  assert.deepEqual(kinds(plan.nodes), ["view", "matmul"]);
+  const node = plan.nodes.find((n) => n.kind === "matmul")!;
+  assert.ok(node.kind === "matmul" && node.addend === w && Math.abs(node.scale! + 0.1) < 1e-8);
+  // D + c·P in either order, and a product read elsewhere too stays separate
+  const plus = planKernels([x, g, w], [T.add(T.mul(T.matmul(T.transpose(x), g), 2), w)]);
+  assert.deepEqual(kinds(plus.nodes), ["view", "matmul"]);
+  const shared = T.matmul(T.transpose(x), g);
+  const apart = planKernels([x, g, w], [T.sub(w, T.mul(0.1, shared)), T.sum(shared)]);
+  assert.ok(apart.nodes.some((n) => n.kind === "elementwise"));
+  // an addend that is broadcast (a row) is a bias, not an addend
+  const row = T.tensor("r", { shape: [1, 3] });
+  const broadcast = planKernels([x, g, row], [T.sub(row, T.mul(0.1, T.matmul(T.transpose(x), g)))]);
+  assert.ok(!broadcast.nodes.some((n) => n.kind === "matmul" && n.addend));
+});
+
 Deno.test("planKernels() treats transposes, slices and reshapes as views", () => {
   const x = T.matrix("x");
   const plan = planKernels([x], [T.exp(T.reshape(T.slice(T.transpose(x), 1), [-1]))]);

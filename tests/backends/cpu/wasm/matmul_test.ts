@@ -18,7 +18,7 @@ interface Case {
   k: number;
   n: number;
   precision: "f32" | "f64";
-  options?: Omit<MatmulOptions, "arena" | "biasPtr"> & { bias?: boolean };
+  options?: Omit<MatmulOptions, "arena" | "biasPtr" | "addendPtr"> & { bias?: boolean; addend?: boolean };
   config?: MatmulConfig;
 }
 
@@ -35,13 +35,15 @@ function check({ m, k, n, precision, options = {}, config }: Case, seed = 1): vo
     return ptr;
   };
   const a = fill(m * k), b = fill(k * n), c = fill(m * n), bias = options.bias ? fill(n) : undefined;
+  const addend = options.addend ? fill(m * n) : undefined;
   const before = Array.from(view(c, m * n));
-  const run = { ...options, biasPtr: bias, arena };
+  const run = { ...options, biasPtr: bias, addendPtr: addend, arena };
   if (config) matmulWithConfig(config, a, b, c, m, k, n, run);
   else (precision === "f32" ? matmulF32 : matmulF64)(a, b, c, m, k, n, run);
 
   const av = view(a, m * k), bv = view(b, k * n), cv = view(c, m * n);
   const biasView = bias === undefined ? undefined : view(bias, n);
+  const addendView = addend === undefined ? undefined : view(addend, m * n);
   const epsilon = precision === "f32" ? 2 ** -22 : 2 ** -50;
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
@@ -52,6 +54,8 @@ function check({ m, k, n, precision, options = {}, config }: Case, seed = 1): vo
         sum += x * y;
         magnitude += Math.abs(x * y);
       }
+      if (options.scale !== undefined) sum *= options.scale, magnitude *= Math.abs(options.scale);
+      if (addendView) sum += addendView[i * n + j], magnitude += Math.abs(addendView[i * n + j]);
       if (biasView) sum += biasView[j], magnitude += Math.abs(biasView[j]);
       if (options.relu) sum = Math.max(sum, 0);
       const got = cv[i * n + j];
@@ -63,7 +67,9 @@ function check({ m, k, n, precision, options = {}, config }: Case, seed = 1): vo
       }
     }
   }
-  [a, b, c, ...(bias === undefined ? [] : [bias])].forEach((ptr) => arena.free(ptr));
+  [a, b, c, ...(bias === undefined ? [] : [bias]), ...(addend === undefined ? [] : [addend])].forEach((ptr) =>
+    arena.free(ptr)
+  );
 }
 
 const SHAPES: [number, number, number][] = [[67, 129, 33], [1, 1, 1], [5, 1, 7], [13, 300, 17], [
@@ -89,6 +95,25 @@ for (const precision of ["f32", "f64"] as const) {
     }
   });
 
+  Deno.test(`matmul ${precision} computes scale·A·B + D (BLAS alpha, an addend matrix) with the epilogues`, () => {
+    for (const [m, k, n] of SHAPES) {
+      check({ m, k, n, precision, options: { scale: -0.1, addend: true } }, 5);
+      check(
+        { m, k, n, precision, options: { scale: 3, addend: true, bias: true, relu: true, transA: true } },
+        6,
+      );
+      check({ m, k, n, precision, options: { scale: 0.5, transB: true } }, 7);
+    }
+    check({ m: 3, k: 0, n: 9, precision, options: { scale: 2, addend: true } });
+    // several depth blocks: the partial sums stay unscaled until the last block
+    const config = { ...DEFAULT_MATMUL_CONFIGS[precision], kc: 7 };
+    check({ m: 13, k: 30, n: 17, precision, options: { scale: -2, addend: true }, config }, 8);
+    assert.throws(
+      () => check({ m: 2, k: 2, n: 2, precision, options: { scale: 2, accumulate: true } }),
+      /accumulate/,
+    );
+  });
+
   Deno.test(`matmul ${precision} with k = 0 leaves C (accumulate) or zeroes it, then the epilogue`, () => {
     check({ m: 3, k: 0, n: 9, precision });
     check({ m: 3, k: 0, n: 9, precision, options: { accumulate: true, bias: true, relu: true } });
@@ -107,6 +132,7 @@ for (const precision of ["f32", "f64"] as const) {
           transB: fc.boolean(),
           accumulate: fc.boolean(),
           bias: fc.boolean(),
+          addend: fc.boolean(),
         }),
         fc.boolean(),
         (m, k, n, options, fma) => {
@@ -117,7 +143,11 @@ for (const precision of ["f32", "f64"] as const) {
             kc: 7,
             nc: base.nv * (precision === "f32" ? 8 : 4),
           };
-          check({ m, k, n, precision, options, config }, m * 1000 + k * 10 + n);
+          // scale and addend only without accumulate
+          const opts = options.accumulate
+            ? { ...options, addend: false }
+            : { ...options, scale: options.addend ? -0.5 : undefined };
+          check({ m, k, n, precision, options: opts, config }, m * 1000 + k * 10 + n);
         },
       ),
       { numRuns: 40 },

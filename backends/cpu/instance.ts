@@ -425,12 +425,19 @@ export class Instance implements StepHost {
     const keptLoops = collapse(pick(inShape, kept), strides.map((s) => pick(s, kept)));
     const reducedLoops = collapse(pick(inShape, axes), strides.map((s) => pick(s, axes)));
     // an empty reduced group is one pass of the body (collapse gives a single size-1 loop)
+    const innermost = (strides: readonly (readonly number[])[], i: number) =>
+      strides[i][strides[i].length - 1];
+    // reducing over leading axes: walk the kept axes innermost (contiguous), one accumulator per output cell
+    const reducedOuter = keptLoops.dims.length > 0 &&
+      operands.every((_, i) => Math.abs(innermost(keptLoops.strides, i)) <= 1) &&
+      Math.abs(innermost(reducedLoops.strides, 0)) > 1;
     const runner = reductionKernel(
       node.op,
       node.expr,
       operands.length,
       keptLoops.dims.length,
       reducedLoops.dims.length,
+      reducedOuter,
     );
     const dims = [...keptLoops.dims, ...reducedLoops.dims];
     const flat = operands.flatMap((_, i) => [...keptLoops.strides[i], ...reducedLoops.strides[i]]);

@@ -57,6 +57,27 @@ function nest(from: number, to: number, count: number, body: string[]): string[]
   return [`for (let ${init}; i${d} < n${d}; ${step}) {`, ...nest(from + 1, to, count, body), "}"];
 }
 
+/**
+ * Loops over the levels `levels` in that order (outermost first); `body` runs with the pointers `q{i}_{k}`
+ * (k = levels.length) of each operand; `before[j]` runs at the start of loop j's body.
+ */
+function nestInOrder(
+  levels: readonly number[],
+  count: number,
+  body: string[],
+  before: ReadonlyMap<number, string[]> = new Map(),
+): string[] {
+  const operands = Array.from({ length: count }, (_, i) => i);
+  const open = (j: number): string[] => {
+    if (j === levels.length) return body;
+    const d = levels[j];
+    const init = [`i${d} = 0`, ...operands.map((i) => `q${i}_${j + 1} = q${i}_${j}`)].join(", ");
+    const step = [`i${d}++`, ...operands.map((i) => `q${i}_${j + 1} += s${i}_${d}`)].join(", ");
+    return [`for (let ${init}; i${d} < n${d}; ${step}) {`, ...(before.get(j) ?? []), ...open(j + 1), "}"];
+  };
+  return [...operands.map((i) => `let q${i}_0 = p${i}_0;`), ...open(0)];
+}
+
 /** The innermost loop (level `rank-1`) reading each operand by its stride kind, running `body` per element. */
 function innerLoop(rank: number, kinds: readonly InnerKind[], body: (lines: string[]) => string[]): string[] {
   const d = rank - 1;
@@ -120,6 +141,10 @@ const REDUCE_CODE: {
  * Generates a reduction of the fused expression `expr` over operands laid out on loop dims
  * `[kept…, reduced…]` (`keptRank` kept dims). Accumulates in float64 in the reference's order (each output cell
  * sees its elements in increasing index order), so sums agree with the reference exactly.
+ *
+ * With `reducedOuter` the reduced dims are the outer loops and every output cell keeps a float64 accumulator:
+ * for reductions over leading axes (a bias gradient summed over the batch) the inner loop then walks memory
+ * contiguously instead of one row apart, in the same order per cell. Not for logsumexp (two passes).
  */
 export function reductionKernel(
   op: ReduceOp,
@@ -127,7 +152,11 @@ export function reductionKernel(
   count: number,
   keptRank: number,
   reducedRank: number,
+  reducedOuter = false,
 ): LoopRunner {
+  if (reducedOuter && op !== "logsumexp" && keptRank > 0) {
+    return reducedOuterKernel(op, expr, count, keptRank, reducedRank);
+  }
   const constants: number[] = [];
   const rendered = renderExpr(expr, constants);
   const rank = keptRank + reducedRank;
@@ -167,4 +196,54 @@ export function reductionKernel(
   const K = Float64Array.from(constants);
   return (out, outOffset, arrays, offsets, dims, strides) =>
     fn(out, outOffset, arrays, offsets, dims, strides, K, HELPERS);
+}
+
+/** `reductionKernel` with the reduced loops outside and one float64 accumulator per output cell. */
+function reducedOuterKernel(
+  op: Exclude<ReduceOp, "logsumexp">,
+  expr: ScalarExpr,
+  count: number,
+  keptRank: number,
+  reducedRank: number,
+): LoopRunner {
+  const constants: number[] = [];
+  const rendered = renderExpr(expr, constants);
+  const rank = keptRank + reducedRank;
+  const code = REDUCE_CODE[op];
+  const levels = [
+    ...Array.from({ length: reducedRank }, (_, r) => keptRank + r),
+    ...Array.from(
+      { length: keptRank },
+      (_, d) => d,
+    ),
+  ];
+  const cells = Array.from({ length: keptRank }, (_, d) => `n${d}`).join(" * ");
+  const cnt = Array.from({ length: reducedRank }, (_, r) => `n${keptRank + r}`).join(" * ");
+  const body = [
+    ...Array.from({ length: count }, (_, i) => `const x${i} = A${i}[q${i}_${rank}];`),
+    ...rendered.lines,
+    `const v = ${rendered.result};`,
+    "let acc = Q[c];",
+    code.step,
+    "Q[c++] = acc;",
+  ];
+  const source = [
+    ...preamble(rendered.helpers, constants.length),
+    ...declarations(rank, count),
+    `const cells = ${cells};`,
+    `const cnt = ${cnt};`,
+    `for (let c = 0; c < cells; c++) Q[c] = ${code.init};`,
+    // each pass over the reduced index visits every output cell once, in order
+    ...nestInOrder(levels, count, body, new Map([[reducedRank - 1, ["let c = 0;"]]])),
+    `for (let c = 0; c < cells; c++) { const acc = Q[c]; O[oo + c] = ${code.finish}; }`,
+  ];
+  const fn = compileSource([...PARAMS, "Q"], source.join("\n"));
+  const K = Float64Array.from(constants);
+  let accumulators = new Float64Array(0);
+  return (out, outOffset, arrays, offsets, dims, strides) => {
+    let cellCount = 1;
+    for (let d = 0; d < keptRank; d++) cellCount *= dims[d];
+    if (accumulators.length < cellCount) accumulators = new Float64Array(cellCount);
+    fn(out, outOffset, arrays, offsets, dims, strides, K, HELPERS, accumulators);
+  };
 }

@@ -225,3 +225,25 @@ Deno.test("cpu backend computes SGD steps W − lr·(Xᵀ·G) fused into the mat
     }
   }
 });
+
+Deno.test("cpu backend: reductions over leading axes (accumulators per cell) equal the reference exactly", async () => {
+  const rng = new RandomState(12);
+  for (const dtype of ["float32", "float64"] as DType[]) {
+    const x = T.tensor3("x", dtype), y = T.tensor3("y", dtype);
+    const xv = rng.normal([6, 5, 7], 0, 3).astype(dtype), yv = rng.normal([6, 5, 7], 0, 3).astype(dtype);
+    xv.data[17] = NaN;
+    xv.data[40] = Infinity;
+    const outputs = [
+      T.sum(T.mul(T.exp(x), y), [0]),
+      T.mean(x, [0, 1]),
+      T.max(T.mul(x, y), [0]),
+      T.min(x, [0, 1]),
+      T.prod(T.tanh(y), [0]),
+      T.sum(T.transpose(x, [2, 1, 0]), [2]), // kept axes strided: the usual loop order
+    ];
+    const exe = compileCpu({ inputs: [x, y], roots: outputs, outputCount: outputs.length, updated: [] });
+    const got = await exe.run([xv, yv]);
+    const expected = evaluate(outputs, new Map([[x, xv], [y, yv]]));
+    got.forEach((g, k) => assert.deepEqual(Array.from(g.data), Array.from(expected[k].data), `output ${k}`));
+  }
+});

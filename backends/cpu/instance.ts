@@ -34,6 +34,7 @@ import {
   type View,
 } from "./views.ts";
 import { BYTES_PER_ELEMENT, type WasmArena } from "./wasm/memory.ts";
+import { sumRows } from "./wasm/reduce_rows.ts";
 import type { WasmMode } from "./wasm_bridge.ts";
 
 /** Where a slot's storage is: an arena block of this instance, a caller's input, a fresh output, … */
@@ -419,6 +420,8 @@ export class Instance implements StepHost {
     const t = node.term;
     const { axes } = t.attrs as OpAttrs["sum"];
     const operands = node.operands.map((o) => this.view(o));
+    const rowSums = this.rowSumsStep(node, operands, inShape, shape);
+    if (rowSums) return rowSums;
     const kept = inShape.map((_, d) => d).filter((d) => !axes.includes(d));
     const pick = (list: readonly number[], dims: readonly number[]) => dims.map((d) => list[d]);
     const strides = operands.map((v) => broadcastStridesOf(v, inShape));
@@ -456,6 +459,43 @@ export class Instance implements StepHost {
       },
       operands,
       [dest],
+    );
+    return contiguousView(dest, shape, t.dtype);
+  }
+
+  /**
+   * A float sum or mean over the leading axes of one contiguous arena array, as the SIMD kernel of
+   * `wasm/reduce_rows.ts` (bit-identical to the JavaScript loop); undefined where that does not apply.
+   */
+  private rowSumsStep(
+    node: Extract<PlanNode, { kind: "reduce" }>,
+    operands: readonly View[],
+    inShape: readonly number[],
+    shape: readonly number[],
+  ): View | undefined {
+    const t = node.term;
+    const { axes } = t.attrs as OpAttrs["sum"];
+    const [x] = operands;
+    const leading = axes.length > 0 && axes.length < inShape.length && axes.every((a, i) => a === i);
+    const applies = (node.op === "sum" || node.op === "mean") && node.expr.kind === "input" && leading &&
+      (t.dtype === "float32" || t.dtype === "float64") && x.dtype === t.dtype && this.inArena(x.slot) &&
+      isContiguous(x) && this.program.wasm !== "never";
+    if (!applies) return undefined;
+    // an arena destination (a root's value is copied out by finishRoot, as a matmul's is)
+    const dest = this.destination(t, sizeOf(shape), true);
+    const rows = sizeOf(inShape.slice(0, axes.length)), cols = sizeOf(inShape.slice(axes.length));
+    const precision = t.dtype === "float32" ? "f32" : "f64";
+    const bytes = BYTES_PER_ELEMENT[t.dtype];
+    const divisor = node.op === "mean" ? rows : 1;
+    const arena = this.program.arena;
+    this.addStep(
+      (ctx) => {
+        const src = (ctx.bases[x.slot] + x.offset) * bytes, out = ctx.bases[dest] * bytes;
+        sumRows(precision, src, out, rows, cols, divisor, arena);
+      },
+      [x],
+      [dest],
+      "wasm rows",
     );
     return contiguousView(dest, shape, t.dtype);
   }

@@ -64,6 +64,7 @@ export const Op = {
   f64_add: 0xa0,
   f64_sub: 0xa1,
   f64_mul: 0xa2,
+  f64_div: 0xa3,
   f64_max: 0xa5,
   f32_demote_f64: 0xb6,
   f64_promote_f32: 0xbb,

@@ -240,6 +240,9 @@ Deno.test("cpu backend: reductions over leading axes (accumulators per cell) equ
       T.min(x, [0, 1]),
       T.prod(T.tanh(y), [0]),
       T.sum(T.transpose(x, [2, 1, 0]), [2]), // kept axes strided: the usual loop order
+      // a value computed into the arena and read twice: the SIMD row-sum kernel
+      T.sum(T.mul(x, y), [0]),
+      T.mean(T.mul(x, y), [0, 1]),
     ];
     const exe = compileCpu({ inputs: [x, y], roots: outputs, outputCount: outputs.length, updated: [] });
     const got = await exe.run([xv, yv]);

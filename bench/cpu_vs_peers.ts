@@ -171,6 +171,20 @@ async function fused(): Promise<void> {
         "ns/el",
       );
     });
+    await attempt(w, "theano-ts cpu (shared inputs)", async () => {
+      // inputs held by the backend (shared variables stay in WebAssembly memory between calls), as tfjs and
+      // jax-js tensors are; then also with the output reused (what the C loop measures: no fresh memory at all)
+      const [sa, sb, sc] = [shared(av, "sa"), shared(bv, "sb"), shared(cv, "sc")];
+      const fresh = T.compile([], T.add(T.mul(T.log(T.add(1, T.exp(sa))), sb), sc));
+      report(w, "theano-ts cpu (shared inputs)", perElement(await median(() => fresh())), "ns/el");
+      const reused = T.compile([], T.add(T.mul(T.log(T.add(1, T.exp(sa))), sb), sc), { borrow: true });
+      report(
+        w,
+        "theano-ts cpu (shared inputs, borrowed out)",
+        perElement(await median(() => reused())),
+        "ns/el",
+      );
+    });
     const A = av.data as Float32Array, B = bv.data as Float32Array, C = cv.data as Float32Array;
     const loop = (out: Float32Array) => {
       for (let i = 0; i < n; i++) out[i] = Math.log(1 + Math.exp(A[i])) * B[i] + C[i];

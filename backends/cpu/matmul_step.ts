@@ -109,9 +109,10 @@ export function addMatmulStep(host: StepHost, step: MatmulStep): void {
     bias = host.inArena(row.slot) && (row.strides[0] === 1 || n === 1) ? row : host.materialize(row);
   }
   // the addend is read where C is written, so it must be m×n row-major in the arena
-  const addend = step.addend && (host.inArena(step.addend.slot) && isContiguous(step.addend)
-    ? step.addend
-    : host.materialize(step.addend));
+  const addend = step.addend &&
+    (host.inArena(step.addend.slot) && isContiguous(step.addend)
+      ? step.addend
+      : host.materialize(step.addend));
   const product = dtype === "float32" ? matmulF32 : matmulF64;
   const plain = { transA: pa.trans, transB: pb.trans, relu, arena: host.arena, scale: step.scale };
   const withBias = { ...plain, biasPtr: 0 };

@@ -159,7 +159,8 @@ export function planKernels(inputs: readonly Term[], roots: readonly Term[]): Pl
       const [x, y] = t.args;
       const candidates: [Term, Term, number][] = t.op === "sub" ? [[x, y, -1]] : [[x, y, 1], [y, x, 1]];
       const fullMatrix = (d: Term) =>
-        d.dtype === t.dtype && d.ndim === 2 && t.ndim === 2 && d.shape.every((n, i) => n !== null && n === t.shape[i]);
+        d.dtype === t.dtype && d.ndim === 2 && t.ndim === 2 &&
+        d.shape.every((n, i) => n !== null && n === t.shape[i]);
       const found = candidates.find(([d, p]) => fullMatrix(d) && scaledProduct(p));
       if (found) {
         const [addend, product, sign] = found;
@@ -277,7 +278,9 @@ export function planKernels(inputs: readonly Term[], roots: readonly Term[]): Pl
         node.operands.forEach(read);
         break;
       case "matmul":
-        [node.a, node.b, ...(node.bias ? [node.bias] : []), ...(node.addend ? [node.addend] : [])].forEach(read);
+        [node.a, node.b, ...(node.bias ? [node.bias] : []), ...(node.addend ? [node.addend] : [])].forEach(
+          read,
+        );
         break;
       case "input":
       case "shared":

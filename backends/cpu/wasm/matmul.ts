@@ -4,9 +4,8 @@
  * `kc × nc` blocks, A in `mc × kc` blocks, and a register-blocked micro-kernel runs over the packed panels.
  * @module
  */
-import { decodeBase64 } from "./base64.ts";
-import { buildMatmulModule, MatmulFlags, type MatmulShape, matmulShapeKey } from "./matmul_codegen.ts";
-import { PREBUILT_MATMUL_MODULES } from "./matmul_prebuilt.ts";
+import { MatmulFlags, matmulModuleBytes, matmulModuleName, type MatmulShape } from "./matmul_codegen.ts";
+import { fixedModule } from "./module_cache.ts";
 import { sharedArena, type WasmArena } from "./memory.ts";
 import { supportsRelaxedSimd } from "./module_builder.ts";
 
@@ -90,7 +89,6 @@ interface Workspace {
   tile: number;
 }
 
-const modules = new Map<string, WebAssembly.Module>();
 const instances = new WeakMap<WasmArena, Map<string, { exports: MatmulExports; workspace: Workspace }>>();
 
 function variantKey(config: MatmulConfig): string {
@@ -104,16 +102,8 @@ function kernelsFor(config: MatmulConfig, arena: WasmArena) {
   let found = perArena.get(key);
   if (!found) {
     const shape = { ...config, fma: config.fma && supportsRelaxedSimd() };
-    const shapeKey = matmulShapeKey(shape);
-    let module = modules.get(shapeKey);
-    if (!module) {
-      // the default shapes ship prebuilt (tools/prebuild_kernels.ts): no code generation on a first product
-      const prebuilt = PREBUILT_MATMUL_MODULES[shapeKey];
-      module = prebuilt === undefined
-        ? buildMatmulModule(shape)
-        : new WebAssembly.Module(decodeBase64(prebuilt) as Uint8Array<ArrayBuffer>);
-      modules.set(shapeKey, module);
-    }
+    // the default shapes ship prebuilt (tools/prebuild_kernels.ts): no code generation on a first product
+    const module = fixedModule(matmulModuleName(shape), () => matmulModuleBytes(shape));
     const instance = new WebAssembly.Instance(module, { env: { memory: arena.memory } });
     const bytes = config.precision === "f32" ? 4 : 8;
     const nr = config.nv * (16 / bytes);

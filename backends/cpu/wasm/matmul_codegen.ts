@@ -508,13 +508,8 @@ export function matmulModuleBytes(shape: MatmulShape): Uint8Array {
   return builder.build();
 }
 
-/** The key of a register-blocking shape (all a module depends on), for caches and prebuilt modules. */
-export function matmulShapeKey(shape: MatmulShape): string {
+/** The module name of a register-blocking shape (all a module depends on), for caches and prebuilt bytes. */
+export function matmulModuleName(shape: MatmulShape): string {
   const { precision, mr, nv, unroll, fma, aLoad } = shape;
-  return `${precision} mr${mr} nv${nv} u${unroll} ${fma ? "fma" : "nofma"} ${aLoad}`;
-}
-
-/** Builds and compiles the module of `shape`. */
-export function buildMatmulModule(shape: MatmulShape): WebAssembly.Module {
-  return new WebAssembly.Module(matmulModuleBytes(shape) as Uint8Array<ArrayBuffer>);
+  return `matmul ${precision} mr${mr} nv${nv} u${unroll} ${fma ? "fma" : "nofma"} ${aLoad}`;
 }

@@ -8,6 +8,7 @@
  */
 import { type FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
 import { sharedArena, type WasmArena } from "./memory.ts";
+import { fixedModule } from "./module_cache.ts";
 import { Op, Simd, ValType } from "./opcodes.ts";
 
 const { i32, f64, v128 } = ValType;
@@ -109,7 +110,9 @@ function emitSumRows(builder: ModuleBuilder, precision: "f32" | "f64"): void {
   fn.br(0).end().end();
 }
 
-let module: WebAssembly.Module | undefined;
+/** The module's name for `fixedModule` (its bytes ship prebuilt). */
+export const REDUCE_ROWS_MODULE = "reduce rows";
+
 const instances = new WeakMap<WasmArena, ReduceRowsExports>();
 
 /** The module's bytes (both precisions). */
@@ -123,7 +126,7 @@ export function reduceRowsModuleBytes(): Uint8Array {
 function kernels(arena: WasmArena): ReduceRowsExports {
   let found = instances.get(arena);
   if (!found) {
-    module ??= new WebAssembly.Module(reduceRowsModuleBytes() as Uint8Array<ArrayBuffer>);
+    const module = fixedModule(REDUCE_ROWS_MODULE, reduceRowsModuleBytes);
     found = new WebAssembly.Instance(module, { env: { memory: arena.memory } })
       .exports as unknown as ReduceRowsExports;
     instances.set(arena, found);

@@ -34,6 +34,7 @@ import {
   type View,
 } from "./views.ts";
 import { BYTES_PER_ELEMENT, type WasmArena } from "./wasm/memory.ts";
+import { softmaxRowsF32 } from "./wasm/softmax.ts";
 import { sumRows } from "./wasm/reduce_rows.ts";
 import type { WasmMode } from "./wasm_bridge.ts";
 
@@ -334,7 +335,30 @@ export class Instance implements StepHost {
         this.views.set(t, this.lowerMatmul(node, shape));
         return;
       case "softmax": {
-        const x = this.view(t.args[0]);
+        let x = this.view(t.args[0]);
+        const length = shape[shape.length - 1];
+        if (
+          shape.length > 0 && node.axis === shape.length - 1 && t.dtype === "float32" &&
+          x.dtype === "float32" && isContiguous(x) && this.program.wasm !== "never"
+        ) {
+          // float32 rows along the last axis: the WebAssembly kernel, in the arena (an input is copied in once;
+          // an output root is computed in a temp and copied out, which costs little next to the exponentials)
+          x = this.toArena(x);
+          const dest = this.destination(t, size, true);
+          const rows = length === 0 ? 0 : size / length;
+          const { arena } = this;
+          this.addStep(
+            (ctx) => {
+              const src = (ctx.bases[x.slot] + x.offset) * 4;
+              softmaxRowsF32(src, ctx.bases[dest] * 4, rows, length, node.log, arena);
+            },
+            [x],
+            [dest],
+            `wasm ${rows}×${length}`,
+          );
+          this.views.set(t, contiguousView(dest, shape, t.dtype));
+          return;
+        }
         const dest = this.destination(t, size);
         const scratch = new Float64Array(shape[node.axis] ?? 1);
         this.addStep(

@@ -6,6 +6,7 @@
 import { DEFAULT_MATMUL_CONFIGS } from "./matmul.ts";
 import { matmulModuleBytes, matmulModuleName } from "./matmul_codegen.ts";
 import { REDUCE_ROWS_MODULE, reduceRowsModuleBytes } from "./reduce_rows.ts";
+import { softmaxModuleBytes, softmaxModuleName } from "./softmax.ts";
 
 /**
  * Every prebuilt module: its name (as `fixedModule` is asked for it) and its builder.
@@ -24,4 +25,5 @@ export const FIXED_MODULES: Readonly<Record<string, () => Uint8Array>> = Object.
     })
   ),
   [REDUCE_ROWS_MODULE, reduceRowsModuleBytes] as const,
+  ...[true, false].map((fma) => [softmaxModuleName(fma), () => softmaxModuleBytes(fma)] as const),
 ]);

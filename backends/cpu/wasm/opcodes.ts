@@ -61,6 +61,7 @@ export const Op = {
   f32_add: 0x92,
   f32_mul: 0x94,
   f32_max: 0x97,
+  f64_eq: 0x61,
   f64_add: 0xa0,
   f64_sub: 0xa1,
   f64_mul: 0xa2,

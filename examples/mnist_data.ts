@@ -38,6 +38,18 @@ export function loadDigits(
   return { train: toSet(set.training, dtype), test: toSet(set.test, dtype) };
 }
 
+/**
+ * Every digit the package holds (all 10,000, ordered by class; `set` draws equal counts per class, which caps
+ * it below that). For benchmarks over the whole data.
+ */
+export function allDigits(dtype: T.DType = "float32"): DigitSet {
+  const digits = mnist as unknown as {
+    set(start: number, end: number): { input: number[]; output: number[] }[];
+  }[];
+  const samples = Array.from({ length: 10 }, (_, d) => digits[d].set(0, Number.MAX_SAFE_INTEGER)).flat();
+  return toSet(samples, dtype);
+}
+
 /** Rows `[start, start + count)` of a (n, d) array, as a new array. */
 export function rows(a: T.NDArray, start: number, count: number): T.NDArray {
   const d = a.shape[1];

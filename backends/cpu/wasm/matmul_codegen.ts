@@ -270,15 +270,17 @@ function emitPack(builder: ModuleBuilder, name: string, width: number, shape: Ma
 }
 
 /**
- * `micro(aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta)`: C[MR×NR] (=|+=) Apanel·Bpanel over `kc`
- * depth steps, then the epilogue of `flags` (see `MatmulFlags`). `ldc` is C's row stride in bytes.
+ * `micro(aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta, rows)`: C[MR×NR] (=|+=) Apanel·Bpanel over
+ * `kc` depth steps, then the epilogue of `flags` (see `MatmulFlags`). `ldc` is C's row stride in bytes. Only
+ * the first `rows` rows of C are read and written (the last row block of a matrix whose height is not a
+ * multiple of MR), so such tiles need no scratch tile and scalar merge.
  */
 function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
   const ops = precisionOps(shape.precision);
   const { mr, nv, unroll } = shape;
   const nr = nv * ops.lanes;
-  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32], []);
-  const [aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32, i32], []);
+  const [aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const p = fn.addLocal(i32), row = fn.addLocal(i32);
   const acc: number[][] = [];
   for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => fn.addLocal(v128)));
@@ -337,10 +339,14 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
   advance(1);
   fn.br(0).end().end();
 
-  const eachTile = (body: (r: number, v: number) => void) => {
+  /** `body` for every vector of the tile, with `row` at its row of C; memory accesses only on valid rows. */
+  const eachTile = (body: (r: number, v: number) => void, touchesMemory = false) => {
     fn.get(c).set(row);
     for (let r = 0; r < mr; r++) {
+      const guarded = touchesMemory && r > 0;
+      if (guarded) fn.get(rows).i32Const(r).op(Op.i32_gt_s).if();
       for (let v = 0; v < nv; v++) body(r, v);
+      if (guarded) fn.end();
       if (r < mr - 1) addTo(fn, row, { local: ldc });
     }
   };
@@ -352,7 +358,7 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
   ifFlag(MatmulFlags.accumulate, () =>
     eachTile((r, v) => {
       fn.get(acc[r][v]).get(row).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add).set(acc[r][v]);
-    }));
+    }, true));
   ifFlag(MatmulFlags.scale, () => {
     const scale = fn.addLocal(v128);
     fn.get(alpha).simd(ops.splatScalar).set(scale);
@@ -362,7 +368,7 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
     eachTile((r, v) => {
       fn.get(acc[r][v]).get(row).get(delta).op(Op.i32_add).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add)
         .set(acc[r][v]);
-    }));
+    }, true));
   ifFlag(MatmulFlags.bias, () =>
     eachTile((r, v) => {
       fn.get(acc[r][v]).get(bias).simdMem(Simd.v128_load, v * 16, 2).simd(ops.add).set(acc[r][v]);
@@ -373,7 +379,7 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
     }));
   eachTile((r, v) => {
     fn.get(row).get(acc[r][v]).simdMem(Simd.v128_store, v * 16, 2);
-  });
+  }, true);
   return fn.index;
 }
 
@@ -470,12 +476,13 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
         .op(Op.select).set(rows);
       fn.get(c).get(i0).get(ldc).op(Op.i32_mul).op(Op.i32_add).get(j0).i32Const(ops.bytes).op(Op.i32_mul)
         .op(Op.i32_add).set(cTile);
-      fn.get(rows).i32Const(mr).op(Op.i32_eq).get(cols).i32Const(nr).op(Op.i32_eq).op(Op.i32_and).if();
+      // whole-width tiles (a short last row block included) go straight to C; narrow ones through scratch
+      fn.get(cols).i32Const(nr).op(Op.i32_eq).if();
       fn.get(aPanel).get(bPanel).get(kc).get(cTile).get(ldc).get(flags).get(biasAt).get(alpha).get(delta)
-        .call(micro);
+        .get(rows).call(micro);
       fn.else();
       fn.get(aPanel).get(bPanel).get(kc).get(scratch).i32Const(nr * ops.bytes).i32Const(0).i32Const(0)
-        .get(alpha).i32Const(0).call(micro);
+        .get(alpha).i32Const(0).i32Const(mr).call(micro);
       fn.get(scratch).get(cTile).get(ldc).get(rows).get(cols).get(flags).get(biasAt).get(alpha).get(delta)
         .call(edge);
       fn.end();

@@ -49,7 +49,9 @@ export interface CompileOptions {
   readonly optimize?: boolean;
   /**
    * Let outputs reuse their memory between calls, as Theano's `borrow=True`: faster for big outputs, but each
-   * result is only valid until the next call. Default false.
+   * result is only valid until the next call. On the CPU backend (where the engine has shared WebAssembly
+   * memory, as Deno does) borrowed outputs are views of the backend's memory: the kernels write them in place,
+   * with no fresh memory and no copy. Default false.
    */
   readonly borrow?: boolean;
 }

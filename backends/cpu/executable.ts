@@ -53,13 +53,15 @@ class Program implements ProgramContext {
   }
 
   run(inputs: readonly NDArray[], borrow: boolean): NDArray[] {
-    const key = inputs.map((a) => a.shape.join(",")).join(";");
+    // borrowing calls keep their outputs in the arena where views of it survive growth (a shared memory)
+    const inArena = borrow && this.arena.shared;
+    const key = inputs.map((a) => a.shape.join(",")).join(";") + (inArena ? "|borrowed" : "");
     let instance = this.instances.get(key);
     if (instance) {
       // most recently used last, so the first entry is the one to evict
       this.instances.delete(key);
     } else {
-      instance = new Instance(this, inputs.map((a) => a.shape));
+      instance = new Instance(this, inputs.map((a) => a.shape), inArena);
       if (this.instances.size >= MAX_SIGNATURES) {
         const [oldestKey, oldest] = this.instances.entries().next().value!;
         this.instances.delete(oldestKey);

@@ -38,8 +38,11 @@ import { softmaxRowsF32 } from "./wasm/softmax.ts";
 import { sumRows } from "./wasm/reduce_rows.ts";
 import type { WasmMode } from "./wasm_bridge.ts";
 
-/** Where a slot's storage is: an arena block of this instance, a caller's input, a fresh output, … */
-type SlotKind = "temp" | "input" | "output" | "shared" | "spare" | "fixed";
+/**
+ * Where a slot's storage is: an arena block of this instance, a caller's input, a fresh output, an output
+ * borrowed from the arena (kept at the end of the slab, handed out as a view), …
+ */
+type SlotKind = "temp" | "input" | "output" | "borrowed" | "shared" | "spare" | "fixed";
 
 interface Slot {
   readonly kind: SlotKind;
@@ -72,7 +75,10 @@ export interface ProgramContext {
   constPointer(t: Term): number;
 }
 
-const ARENA_KINDS: ReadonlySet<SlotKind> = new Set(["temp", "shared", "spare", "fixed"]);
+const ARENA_KINDS: ReadonlySet<SlotKind> = new Set(["temp", "borrowed", "shared", "spare", "fixed"]);
+
+/** Borrowed outputs keep their instance (so its slab) alive as long as someone holds them. */
+const owners = new WeakMap<object, Instance>();
 /** Alignment of slab blocks (a cache line). */
 const ALIGN = 64;
 
@@ -89,12 +95,20 @@ export class Instance implements StepHost {
   private slab = 0;
   private slabBytes = 0;
   private readonly ctx: RunContext = { arrays: [], bases: [], buffer: null };
-  /** Output arrays reused by borrowing calls, per slot. */
+  /** Output arrays reused by borrowing calls, per slot (views of the arena, or arrays of their own). */
   private readonly borrowed: DataArray[] = [];
   /** The op being lowered (labels the steps it adds). */
   private label = "";
 
-  constructor(private readonly program: ProgramContext, inputShapes: readonly (readonly number[])[]) {
+  /**
+   * With `borrowInArena` (borrowing calls on a shared arena memory), outputs are computed straight into
+   * arena blocks and handed out as views of them: no fresh memory, no copy out of the arena.
+   */
+  constructor(
+    private readonly program: ProgramContext,
+    inputShapes: readonly (readonly number[])[],
+    private readonly borrowInArena = false,
+  ) {
     const { graph, plan } = program;
     const shapes = concreteShapes(plan.order, graph.inputs, inputShapes);
     for (const node of plan.nodes) this.lower(node, shapes);
@@ -134,9 +148,16 @@ export class Instance implements StepHost {
     }
     const { outputCount } = program.graph;
     // outputs are handed over as they are; update values stay in the arena (see commitShared)
-    const results = this.rootSlots.slice(0, outputCount).map((s, i) =>
-      new NDArray(ctx.arrays[s], this.rootShapes[i])
-    );
+    const results = this.rootSlots.slice(0, outputCount).map((s, i) => {
+      if (slots[s].kind !== "borrowed") return new NDArray(ctx.arrays[s], this.rootShapes[i]);
+      // one view per output for the instance's life: views of a shared memory survive its growth
+      let data = this.borrowed[s];
+      if (data === undefined) {
+        data = this.borrowed[s] = ctx.arrays[s].subarray(ctx.bases[s], ctx.bases[s] + slots[s].size);
+        owners.set(data, this);
+      }
+      return new NDArray(data, this.rootShapes[i]);
+    });
     program.graph.updated.forEach((v, i) => commitShared(v, program.arena, this.rootShapes[outputCount + i]));
     return results;
   }
@@ -182,7 +203,7 @@ export class Instance implements StepHost {
     this.slots.forEach((slot, s) => {
       if (!ARENA_KINDS.has(slot.kind)) return;
       ctx.arrays[s] = whole[slot.dtype];
-      if (slot.kind === "temp") {
+      if (slot.kind === "temp" || slot.kind === "borrowed") {
         ctx.bases[s] = (this.slab + this.tempOffsets.get(s)!) / BYTES_PER_ELEMENT[slot.dtype];
       }
       if (slot.kind === "fixed") ctx.bases[s] = slot.ptr! / BYTES_PER_ELEMENT[slot.dtype];
@@ -279,6 +300,9 @@ export class Instance implements StepHost {
     const onlyRoot = rootIndex >= 0 && plan.readers.get(t) === 1 && this.rootSlots[rootIndex] === undefined;
     if (onlyRoot && rootIndex >= graph.outputCount) {
       return this.rootSlots[rootIndex] = this.spareSlot(rootIndex, size);
+    }
+    if (onlyRoot && this.borrowInArena) {
+      return this.rootSlots[rootIndex] = this.slot({ kind: "borrowed", dtype: t.dtype, size });
     }
     if (onlyRoot && !arenaOnly) {
       return this.rootSlots[rootIndex] = this.slot({ kind: "output", dtype: t.dtype, size });
@@ -550,22 +574,32 @@ export class Instance implements StepHost {
     this.label = `result ${i}`;
     if (this.rootSlots[i] !== undefined) return;
     const view = this.view(root);
-    const slot = i >= this.program.graph.outputCount
-      ? this.spareSlot(i, sizeOf(shape))
-      : this.slot({ kind: "output", dtype: root.dtype, size: sizeOf(shape) });
+    const slot = i >= this.program.graph.outputCount ? this.spareSlot(i, sizeOf(shape)) : this.slot({
+      kind: this.borrowInArena ? "borrowed" : "output",
+      dtype: root.dtype,
+      size: sizeOf(shape),
+    });
     this.copyInto(view, slot, root.dtype);
     this.rootSlots[i] = slot;
   }
 
-  /** Gives every temp slot a block of the slab, reusing blocks of values that are already dead. */
+  /**
+   * Gives every temp slot a block of the slab, reusing blocks of values that are already dead; borrowed outputs
+   * get blocks of their own after them (they must outlive the call).
+   */
   private allocate(): void {
-    const plan = planSlab(this.steps, (s) => {
-      const slot = this.slots[s];
-      if (slot.kind !== "temp") return undefined;
-      return Math.ceil((slot.size * BYTES_PER_ELEMENT[slot.dtype]) / ALIGN) * ALIGN;
+    const bytesOf = (s: number) =>
+      Math.ceil((this.slots[s].size * BYTES_PER_ELEMENT[this.slots[s].dtype]) / ALIGN) * ALIGN;
+    const plan = planSlab(this.steps, (s) => (this.slots[s].kind === "temp" ? bytesOf(s) : undefined));
+    const offsets = new Map(plan.offsets);
+    let bytes = plan.bytes;
+    this.slots.forEach((slot, s) => {
+      if (slot.kind !== "borrowed") return;
+      offsets.set(s, bytes);
+      bytes += Math.max(bytesOf(s), ALIGN);
     });
-    this.tempOffsets = plan.offsets;
-    this.slabBytes = plan.bytes;
-    this.slab = plan.bytes > 0 ? this.program.arena.alloc(plan.bytes, ALIGN) : 0;
+    this.tempOffsets = offsets;
+    this.slabBytes = bytes;
+    this.slab = bytes > 0 ? this.program.arena.alloc(bytes, ALIGN) : 0;
   }
 }

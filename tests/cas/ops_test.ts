@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import * as T from "../../mod.ts";
 import { OPS } from "../../cas/ops/table.ts";
+import { erf } from "../../cas/ops/scalar_math.ts";
 import type { OpName } from "../../cas/ops/names.ts";
 import { evaluate } from "../../backends/reference/interpreter.ts";
 
@@ -270,4 +271,13 @@ Deno.test("stack() adds an axis and dot() follows NumPy", () => {
   const r = run((a, b) => T.stack([a, b], 1), [1, 2], [3, 4]);
   assert.deepEqual(r.toArray(), [[1, 3], [2, 4]]);
   assert.equal(run((u, v) => T.dot(u, v), [1, 2, 3], [4, 5, 6]).item(), 32);
+});
+
+Deno.test("erf stays within [−1, 1] where its series rounds near ±1 (erf(−5.7435…) overshot)", () => {
+  const xs = [-5.743515274326698, 5.743515274326698];
+  for (let x = -7; x <= 7; x += 1 / 1024) xs.push(x);
+  for (const x of xs) {
+    const y = erf(x);
+    assert.ok(y >= -1 && y <= 1, `erf(${x}) = ${y}`);
+  }
 });

@@ -11,7 +11,7 @@ import type { ElementwiseOp } from "../../../cas/ops/names.ts";
 import type { ElementwiseKernel } from "../../kernel_ir.ts";
 import { dtypesIn, type TypedNode, UnsupportedKernelError } from "./elementwise_types.ts";
 import { MathF32 } from "./math_f32.ts";
-import { BYTES_PER_ELEMENT } from "./memory.ts";
+import { ARENA_MEMORY, BYTES_PER_ELEMENT } from "./memory.ts";
 import { ModuleBuilder, supportsRelaxedSimd } from "./module_builder.ts";
 import { Op, Simd, ValType } from "./opcodes.ts";
 import { FloatLanes, SimdValues, type Vec } from "./simd_values.ts";
@@ -430,7 +430,7 @@ export function buildElementwiseModule(
   const { unroll } = options;
   const { i32 } = ValType;
   const width = dtypesIn(typed, kernel).has("float64") ? 2 : 4;
-  const builder = new ModuleBuilder().importMemory();
+  const builder = new ModuleBuilder().importMemory("env", "memory", 0, ARENA_MEMORY);
   const imports = importsNeeded(typed);
   const importIndex = new Map<string, number>();
   for (const name of imports) {

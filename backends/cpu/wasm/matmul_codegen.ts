@@ -5,6 +5,7 @@
  * @module
  */
 import { type FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
+import { ARENA_MEMORY } from "./memory.ts";
 import { Op, Simd, ValType } from "./opcodes.ts";
 
 const { i32, v128 } = ValType;
@@ -505,7 +506,7 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
  * ```
  */
 export function matmulModuleBytes(shape: MatmulShape): Uint8Array {
-  const builder = new ModuleBuilder().importMemory();
+  const builder = new ModuleBuilder().importMemory("env", "memory", 0, ARENA_MEMORY);
   const lanes = precisionOps(shape.precision).lanes;
   emitPack(builder, "packA", shape.mr, shape);
   emitPack(builder, "packB", shape.nv * lanes, shape);

@@ -1,6 +1,8 @@
 /**
  * One growable `WebAssembly.Memory` that every generated kernel imports as `env.memory`, with an allocator over
  * it. The CPU backend keeps its array buffers here, so kernels read and write them in place, without copies.
+ * Where the engine allows it (Deno does; browsers only when cross-origin isolated) the memory is shared: growing
+ * a shared memory never detaches views handed out before, so arrays can live in the arena (borrowed outputs).
  * @module
  */
 import type { DataArray, DType } from "../../../cas/dtype.ts";
@@ -8,6 +10,35 @@ import type { DataArray, DType } from "../../../cas/dtype.ts";
 const PAGE_BYTES = 65536;
 /** The wasm32 limit: 65536 pages of 64 KiB. */
 const MAX_PAGES = 65536;
+/** Whether this engine makes shared WebAssembly memories (checked once). */
+function sharedMemorySupported(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 0, maximum: 1, shared: true }).buffer instanceof
+      SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+/** How a kernel module declares its `env.memory` import so that it links with the arenas' memory. */
+export interface MemoryLimits {
+  /** A shared memory (then `maxPages` is declared too). */
+  readonly shared: boolean;
+  /** The declared maximum in 64 KiB pages. */
+  readonly maxPages: number;
+}
+
+/**
+ * The memory every arena makes in this engine: shared where supported.
+ *
+ * @example
+ * ```ts
+ * import { ARENA_MEMORY } from "./memory.ts";
+ * ARENA_MEMORY.shared; // true in Deno
+ * ```
+ */
+export const ARENA_MEMORY: MemoryLimits = { shared: sharedMemorySupported(), maxPages: MAX_PAGES };
+
 /** Offsets below this are never handed out, so 0 can mean "no buffer". */
 const FIRST_OFFSET = 1024;
 
@@ -54,7 +85,12 @@ export class WasmArena {
   /** Starts with `initialBytes` of memory (rounded up to 64 KiB pages); it grows as allocations need. */
   constructor(initialBytes: number = 16 * 1024 * 1024) {
     const pages = Math.max(1, Math.ceil(initialBytes / PAGE_BYTES));
-    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES });
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: MAX_PAGES, shared: ARENA_MEMORY.shared });
+  }
+
+  /** True when views into the memory survive growth (a shared memory), so arrays may live here. */
+  get shared(): boolean {
+    return ARENA_MEMORY.shared;
   }
 
   /** Allocates `bytes` (aligned to `align`, a power of two ≥ 16 is typical) and returns the byte offset. */
@@ -120,22 +156,22 @@ export class WasmArena {
     this.memory.grow(Math.min(MAX_PAGES, Math.max(needPages, havePages * 2)) - havePages);
   }
 
-  /** A `Float32Array` over `n` elements at `ptr` (valid until the memory grows). */
+  /** A `Float32Array` over `n` elements at `ptr` (valid until the memory grows, unless it is shared). */
   f32View(ptr: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, ptr, n);
   }
 
-  /** A `Float64Array` over `n` elements at `ptr` (valid until the memory grows). */
+  /** A `Float64Array` over `n` elements at `ptr` (valid until the memory grows, unless it is shared). */
   f64View(ptr: number, n: number): Float64Array {
     return new Float64Array(this.memory.buffer, ptr, n);
   }
 
-  /** An `Int32Array` over `n` elements at `ptr` (valid until the memory grows). */
+  /** An `Int32Array` over `n` elements at `ptr` (valid until the memory grows, unless it is shared). */
   i32View(ptr: number, n: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, n);
   }
 
-  /** A `Uint8Array` over `n` bytes at `ptr` (valid until the memory grows). */
+  /** A `Uint8Array` over `n` bytes at `ptr` (valid until the memory grows, unless it is shared). */
   u8View(ptr: number, n: number): Uint8Array {
     return new Uint8Array(this.memory.buffer, ptr, n);
   }

@@ -5,6 +5,7 @@
  * @module
  */
 import { Op, Simd, type SimdOp, ValType } from "./opcodes.ts";
+import type { MemoryLimits } from "./memory.ts";
 
 /** A growable byte buffer with the encodings the binary format uses (LEB128, IEEE floats). */
 export class ByteWriter {
@@ -295,12 +296,15 @@ interface FunctionImport {
 export class ModuleBuilder {
   private readonly types: FunctionType[] = [];
   private readonly functionImports: FunctionImport[] = [];
-  private memoryImport?: { module: string; name: string; minPages: number };
+  private memoryImport?: { module: string; name: string; minPages: number; limits?: MemoryLimits };
   private readonly functions: FunctionBuilder[] = [];
 
-  /** Imports a memory (declared with no maximum, so any memory of at least `minPages` pages fits). */
-  importMemory(module = "env", name = "memory", minPages = 0): this {
-    this.memoryImport = { module, name, minPages };
+  /**
+   * Imports a memory: declared with no maximum, so any unshared memory of at least `minPages` pages fits; or,
+   * with shared `limits`, a shared memory of that maximum (as the arenas make, see `ARENA_MEMORY`).
+   */
+  importMemory(module = "env", name = "memory", minPages = 0, limits?: MemoryLimits): this {
+    this.memoryImport = { module, name, minPages, limits };
     return this;
   }
 
@@ -336,8 +340,10 @@ export class ModuleBuilder {
     if (importCount > 0) {
       const imports = new ByteWriter().u32(importCount);
       if (this.memoryImport) {
-        const { module, name, minPages } = this.memoryImport;
-        imports.name(module).name(name).byte(0x02).byte(0x00).u32(minPages);
+        const { module, name, minPages, limits } = this.memoryImport;
+        imports.name(module).name(name).byte(0x02);
+        if (limits?.shared) imports.byte(0x03).u32(minPages).u32(limits.maxPages);
+        else imports.byte(0x00).u32(minPages);
       }
       for (const { module, name, typeIndex } of this.functionImports) {
         imports.name(module).name(name).byte(0x00).u32(typeIndex);

@@ -5,12 +5,14 @@
  * @module
  */
 import { decodeBase64 } from "./base64.ts";
+import { ARENA_MEMORY } from "./memory.ts";
 import { PREBUILT_MODULES } from "./prebuilt.ts";
 
 const modules = new Map<string, WebAssembly.Module>();
 
 /**
- * The module named `name`: from this process's cache, else the shipped bytes, else `build()`.
+ * The module named `name`: from this process's cache, else the shipped bytes (which import a shared memory,
+ * so only where arenas are shared), else `build()`.
  *
  * @example
  * ```ts
@@ -22,7 +24,8 @@ const modules = new Map<string, WebAssembly.Module>();
 export function fixedModule(name: string, build: () => Uint8Array): WebAssembly.Module {
   let module = modules.get(name);
   if (!module) {
-    const shipped = PREBUILT_MODULES[name];
+    // shipped modules import a shared memory (as Deno's arenas are); elsewhere they are generated here
+    const shipped = ARENA_MEMORY.shared ? PREBUILT_MODULES[name] : undefined;
     const bytes = shipped === undefined ? build() : decodeBase64(shipped);
     module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
     modules.set(name, module);

@@ -7,7 +7,7 @@
  * @module
  */
 import { type FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
-import { sharedArena, type WasmArena } from "./memory.ts";
+import { ARENA_MEMORY, sharedArena, type WasmArena } from "./memory.ts";
 import { fixedModule } from "./module_cache.ts";
 import { Op, Simd, ValType } from "./opcodes.ts";
 
@@ -117,7 +117,7 @@ const instances = new WeakMap<WasmArena, ReduceRowsExports>();
 
 /** The module's bytes (both precisions). */
 export function reduceRowsModuleBytes(): Uint8Array {
-  const builder = new ModuleBuilder().importMemory();
+  const builder = new ModuleBuilder().importMemory("env", "memory", 0, ARENA_MEMORY);
   emitSumRows(builder, "f32");
   emitSumRows(builder, "f64");
   return builder.build();

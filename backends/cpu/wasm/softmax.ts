@@ -11,7 +11,7 @@
  * infinities and NaNs come out exactly as there.
  * @module
  */
-import { sharedArena, type WasmArena } from "./memory.ts";
+import { ARENA_MEMORY, sharedArena, type WasmArena } from "./memory.ts";
 import { fixedModule } from "./module_cache.ts";
 import { type FunctionBuilder, ModuleBuilder, supportsRelaxedSimd } from "./module_builder.ts";
 import { Op, Simd, type SimdOp, ValType } from "./opcodes.ts";
@@ -455,7 +455,7 @@ function emitDriver(
  * ```
  */
 export function softmaxModuleBytes(fma: boolean): Uint8Array {
-  const builder = new ModuleBuilder().importMemory();
+  const builder = new ModuleBuilder().importMemory("env", "memory", 0, ARENA_MEMORY);
   const imports = {
     exp: builder.importFunction("math", "exp", [ValType.f64], [ValType.f64]),
     log: builder.importFunction("math", "log", [ValType.f64], [ValType.f64]),

@@ -12,7 +12,7 @@ import type { DType } from "../../../cas/dtype.ts";
 import { evaluate } from "../../../backends/reference/interpreter.ts";
 import { compileCpu } from "../../../backends/cpu/executable.ts";
 import { compiledSourceCount } from "../../../backends/cpu/js_render.ts";
-import { sharedArena } from "../../../backends/cpu/wasm/memory.ts";
+import { ARENA_MEMORY, sharedArena } from "../../../backends/cpu/wasm/memory.ts";
 import { assertClose, assertMatchesReference, runCpu } from "./_compare.ts";
 
 const rng = new RandomState(7);
@@ -249,4 +249,32 @@ Deno.test("cpu backend: reductions over leading axes (accumulators per cell) equ
     const expected = evaluate(outputs, new Map([[x, xv], [y, yv]]));
     got.forEach((g, k) => assert.deepEqual(Array.from(g.data), Array.from(expected[k].data), `output ${k}`));
   }
+});
+
+Deno.test("cpu backend: borrowed outputs live in the arena, survive its growth, and are rewritten by the next call", async () => {
+  const x = T.matrix("x"), w = T.matrix("w");
+  const roots = [T.relu(T.matmul(x, w)), T.mul(T.exp(x), 2), x];
+  const graph = { inputs: [x, w], roots, outputCount: roots.length, updated: [] };
+  const borrowing = compileCpu(graph, { borrowOutputs: true });
+  const rng = new RandomState(13);
+  const xv = rng.normal([33, 20], 0, 1), wv = rng.normal([20, 17], 0, 1);
+  const expected = evaluate(roots, new Map([[x, xv], [w, wv]]));
+  const first = await borrowing.run([xv, wv]);
+  if (ARENA_MEMORY.shared) {
+    for (const out of first) assert.ok(out.data.buffer instanceof SharedArrayBuffer);
+  }
+  // grow the arena well past its size: views of a shared memory stay valid
+  const arena = sharedArena();
+  const big = arena.alloc(arena.capacity * 2);
+  first.forEach((out, k) => assertClose(out, expected[k], { ulps: 8, abs: 1e-5 }));
+  arena.free(big);
+  const xv2 = new NDArray(Float32Array.from(xv.data, (v) => 2 * v), xv.shape);
+  const again = await borrowing.run([xv2, wv]);
+  again.forEach((out, k) => assert.equal(out.data, first[k].data, `output ${k} reuses its memory`));
+  const doubled = evaluate(roots, new Map([[x, xv2], [w, wv]]));
+  first.forEach((out, k) => assertClose(out, doubled[k], { ulps: 8, abs: 1e-5 }));
+  // calls without borrowing still hand out arrays of their own
+  const [fresh] = await compileCpu(graph).run([xv, wv]);
+  assert.ok(!(fresh.data.buffer instanceof SharedArrayBuffer));
+  assertClose(fresh, expected[0], { ulps: 8, abs: 1e-5 });
 });

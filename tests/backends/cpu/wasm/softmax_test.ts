@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { Decimal } from "decimal.js";
 import { softmaxLines } from "../../../../backends/cpu/kernels.ts";
-import { WasmArena } from "../../../../backends/cpu/wasm/memory.ts";
+import { ARENA_MEMORY, WasmArena } from "../../../../backends/cpu/wasm/memory.ts";
 import { ModuleBuilder } from "../../../../backends/cpu/wasm/module_builder.ts";
 import { Simd, ValType } from "../../../../backends/cpu/wasm/opcodes.ts";
 import { FloatLanes, SimdValues, type Vec } from "../../../../backends/cpu/wasm/simd_values.ts";
@@ -163,7 +163,7 @@ Deno.test("softmaxRowsF32 keeps its pointers valid when its scratch grows the me
 
 /** Runs `emit` over f64x2 lanes of a fresh module, element by element of `inputs`. */
 function mapF64(emit: (f: FloatLanes, x: Vec) => Vec, inputs: Float64Array): Float64Array {
-  const builder = new ModuleBuilder().importMemory();
+  const builder = new ModuleBuilder().importMemory("env", "memory", 0, ARENA_MEMORY);
   const fn = builder.addFunction("map", [ValType.i32], []);
   const v = new SimdValues(fn);
   const f = new FloatLanes(v, "f64");

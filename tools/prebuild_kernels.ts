@@ -8,6 +8,11 @@
  */
 import { encodeBase64 } from "../backends/cpu/wasm/base64.ts";
 import { FIXED_MODULES } from "../backends/cpu/wasm/fixed_modules.ts";
+import { ARENA_MEMORY } from "../backends/cpu/wasm/memory.ts";
+
+if (!ARENA_MEMORY.shared) {
+  throw new Error("prebuilt modules import a shared memory: run this where it is supported");
+}
 
 const entries = Object.entries(FIXED_MODULES).map(([name, build]) =>
   `  ${JSON.stringify(name)}:\n    ${JSON.stringify(encodeBase64(build()))},`

@@ -5,7 +5,7 @@
  * @module
  */
 import { MatmulFlags, matmulModuleBytes, matmulModuleName, type MatmulShape } from "./matmul_codegen.ts";
-import { fixedModule } from "./module_cache.ts";
+import { fixedExports, forArena } from "./module_cache.ts";
 import { sharedArena, type WasmArena } from "./memory.ts";
 import { supportsRelaxedSimd } from "./module_builder.ts";
 
@@ -89,22 +89,18 @@ interface Workspace {
   tile: number;
 }
 
-const instances = new WeakMap<WasmArena, Map<string, { exports: MatmulExports; workspace: Workspace }>>();
-
-function variantKey(config: MatmulConfig): string {
-  return JSON.stringify(config);
-}
-
-function kernelsFor(config: MatmulConfig, arena: WasmArena) {
-  const key = variantKey(config);
-  let perArena = instances.get(arena);
-  if (!perArena) instances.set(arena, perArena = new Map());
-  let found = perArena.get(key);
-  if (!found) {
+function kernelsFor(
+  config: MatmulConfig,
+  arena: WasmArena,
+): { exports: MatmulExports; workspace: Workspace } {
+  return forArena(arena, `matmul ${JSON.stringify(config)}`, () => {
     const shape = { ...config, fma: config.fma && supportsRelaxedSimd() };
     // the default shapes ship prebuilt (tools/prebuild_kernels.ts): no code generation on a first product
-    const module = fixedModule(matmulModuleName(shape), () => matmulModuleBytes(shape));
-    const instance = new WebAssembly.Instance(module, { env: { memory: arena.memory } });
+    const exports = fixedExports<MatmulExports>(
+      arena,
+      matmulModuleName(shape),
+      () => matmulModuleBytes(shape),
+    );
     const bytes = config.precision === "f32" ? 4 : 8;
     const nr = config.nv * (16 / bytes);
     const workspace = {
@@ -112,10 +108,8 @@ function kernelsFor(config: MatmulConfig, arena: WasmArena) {
       bPack: arena.alloc(config.kc * (config.nc + nr) * bytes, 64),
       tile: arena.alloc(config.mr * nr * bytes, 64),
     };
-    found = { exports: instance.exports as unknown as MatmulExports, workspace };
-    perArena.set(key, found);
-  }
-  return found;
+    return { exports, workspace };
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 import { decodeBase64 } from "./base64.ts";
-import { ARENA_MEMORY } from "./memory.ts";
+import { ARENA_MEMORY, type WasmArena } from "./memory.ts";
 import { PREBUILT_MODULES } from "./prebuilt.ts";
 
 const modules = new Map<string, WebAssembly.Module>();
@@ -31,4 +31,48 @@ export function fixedModule(name: string, build: () => Uint8Array): WebAssembly.
     modules.set(name, module);
   }
   return module;
+}
+
+const perArena = new WeakMap<WasmArena, Map<string, unknown>>();
+
+/**
+ * What `create()` made for `arena` under `key` (kernel instances and their workspaces, one per arena), made
+ * on first use and kept as long as the arena lives.
+ *
+ * @example
+ * ```ts
+ * import { forArena } from "./module_cache.ts";
+ * import { sharedArena } from "./memory.ts";
+ * const scratch = forArena(sharedArena(), "example scratch", () => ({ bytes: 0 }));
+ * ```
+ */
+export function forArena<T>(arena: WasmArena, key: string, create: () => T): T {
+  let entries = perArena.get(arena);
+  if (!entries) perArena.set(arena, entries = new Map());
+  if (!entries.has(key)) entries.set(key, create());
+  return entries.get(key) as T;
+}
+
+/**
+ * The exports of the fixed module `name` instantiated on `arena`'s memory (plus `imports`).
+ *
+ * @example
+ * ```ts
+ * import { fixedExports } from "./module_cache.ts";
+ * import { ModuleBuilder } from "./module_builder.ts";
+ * import { sharedArena } from "./memory.ts";
+ * const exports = fixedExports(sharedArena(), "example: empty", () => new ModuleBuilder().build());
+ * ```
+ */
+export function fixedExports<T>(
+  arena: WasmArena,
+  name: string,
+  build: () => Uint8Array,
+  imports: WebAssembly.Imports = {},
+): T {
+  const instance = new WebAssembly.Instance(fixedModule(name, build), {
+    ...imports,
+    env: { memory: arena.memory },
+  });
+  return instance.exports as unknown as T;
 }

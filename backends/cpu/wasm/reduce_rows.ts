@@ -8,7 +8,7 @@
  */
 import { type FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
 import { ARENA_MEMORY, sharedArena, type WasmArena } from "./memory.ts";
-import { fixedModule } from "./module_cache.ts";
+import { fixedExports, forArena } from "./module_cache.ts";
 import { Op, Simd, ValType } from "./opcodes.ts";
 
 const { i32, f64, v128 } = ValType;
@@ -113,8 +113,6 @@ function emitSumRows(builder: ModuleBuilder, precision: "f32" | "f64"): void {
 /** The module's name for `fixedModule` (its bytes ship prebuilt). */
 export const REDUCE_ROWS_MODULE = "reduce rows";
 
-const instances = new WeakMap<WasmArena, ReduceRowsExports>();
-
 /** The module's bytes (both precisions). */
 export function reduceRowsModuleBytes(): Uint8Array {
   const builder = new ModuleBuilder().importMemory("env", "memory", 0, ARENA_MEMORY);
@@ -124,14 +122,11 @@ export function reduceRowsModuleBytes(): Uint8Array {
 }
 
 function kernels(arena: WasmArena): ReduceRowsExports {
-  let found = instances.get(arena);
-  if (!found) {
-    const module = fixedModule(REDUCE_ROWS_MODULE, reduceRowsModuleBytes);
-    found = new WebAssembly.Instance(module, { env: { memory: arena.memory } })
-      .exports as unknown as ReduceRowsExports;
-    instances.set(arena, found);
-  }
-  return found;
+  return forArena(
+    arena,
+    REDUCE_ROWS_MODULE,
+    () => fixedExports(arena, REDUCE_ROWS_MODULE, reduceRowsModuleBytes),
+  );
 }
 
 /**

@@ -12,7 +12,7 @@
  * @module
  */
 import { ARENA_MEMORY, sharedArena, type WasmArena } from "./memory.ts";
-import { fixedModule } from "./module_cache.ts";
+import { fixedExports, forArena } from "./module_cache.ts";
 import { type FunctionBuilder, ModuleBuilder, supportsRelaxedSimd } from "./module_builder.ts";
 import { Op, Simd, type SimdOp, ValType } from "./opcodes.ts";
 import { FloatLanes, SimdValues, type Vec } from "./simd_values.ts";
@@ -493,19 +493,16 @@ interface ArenaKernels {
   scratchLength: number;
 }
 
-const perArena = new WeakMap<WasmArena, ArenaKernels>();
-
 function kernelsFor(arena: WasmArena): ArenaKernels {
-  let found = perArena.get(arena);
-  if (!found) {
-    const fma = supportsRelaxedSimd();
-    const module = fixedModule(softmaxModuleName(fma), () => softmaxModuleBytes(fma));
-    const imports = { env: { memory: arena.memory }, math: { exp: Math.exp, log: Math.log } };
-    const instance = new WebAssembly.Instance(module, imports);
-    found = { exports: instance.exports as unknown as SoftmaxExports, scratch: 0, scratchLength: 0 };
-    perArena.set(arena, found);
-  }
-  return found;
+  const fma = supportsRelaxedSimd();
+  const name = softmaxModuleName(fma);
+  return forArena(arena, name, () => ({
+    exports: fixedExports<SoftmaxExports>(arena, name, () => softmaxModuleBytes(fma), {
+      math: { exp: Math.exp, log: Math.log },
+    }),
+    scratch: 0,
+    scratchLength: 0,
+  }));
 }
 
 /**

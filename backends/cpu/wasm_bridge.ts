@@ -31,7 +31,7 @@ let mode: WasmMode = "auto";
 const CALLS_MATH: ReadonlySet<string> = new Set<string>([...F64_UNARY_IMPORTS, ...F64_BINARY_IMPORTS]);
 
 /** True when some op of the kernel is a transcendental function (float64 kernels call `Math` per lane). */
-export function callsMath(expr: ScalarExpr): boolean {
+function callsMath(expr: ScalarExpr): boolean {
   return expr.kind === "op" && (CALLS_MATH.has(expr.op) || expr.args.some(callsMath));
 }
 

@@ -38,7 +38,10 @@ const { term } = fc.letrec((tie) => ({
     tie("term").map((a) => ((a as Term).ndim === 1 ? T.log(T.sum(T.exp(a as Term))) : T.pow(a as Term, 2))),
   ),
 }));
-const value = fc.double({ min: -3, max: 3, noNaN: true });
+// Magnitudes below 1e-100 are left out: there float evaluation of the naive form is no oracle (sqrt(y²)/y at
+// y = 5e-324 underflows to 0/y = 0, while its simplification |y|/y gives the exact 1). Rules are checked against
+// exact arithmetic in rules_soundness_test.ts.
+const value = fc.double({ min: -3, max: 3, noNaN: true }).filter((v) => v === 0 || Math.abs(v) >= 1e-100);
 
 Deno.test("simplify with the default rules keeps values: random terms, before and after, on the reference backend", () => {
   fc.assert(

@@ -9,7 +9,7 @@ import { REDUCE_ROWS_MODULE, reduceRowsModuleBytes } from "./reduce_rows.ts";
 import { softmaxModuleBytes, softmaxModuleName } from "./softmax.ts";
 
 /**
- * Every prebuilt module: its name (as `fixedModule` is asked for it) and its builder.
+ * Every prebuilt module: its name (as `fixedExports` is asked for it) and its builder.
  *
  * @example
  * ```ts

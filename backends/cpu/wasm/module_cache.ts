@@ -13,18 +13,10 @@ const modules = new Map<string, WebAssembly.Module>();
 /**
  * The module named `name`: from this process's cache, else the shipped bytes (which import a shared memory,
  * so only where arenas are shared), else `build()`.
- *
- * @example
- * ```ts
- * import { fixedModule } from "./module_cache.ts";
- * import { ModuleBuilder } from "./module_builder.ts";
- * const module = fixedModule("example: empty", () => new ModuleBuilder().build());
- * ```
  */
-export function fixedModule(name: string, build: () => Uint8Array): WebAssembly.Module {
+function fixedModule(name: string, build: () => Uint8Array): WebAssembly.Module {
   let module = modules.get(name);
   if (!module) {
-    // shipped modules import a shared memory (as Deno's arenas are); elsewhere they are generated here
     const shipped = ARENA_MEMORY.shared ? PREBUILT_MODULES[name] : undefined;
     const bytes = shipped === undefined ? build() : decodeBase64(shipped);
     module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);

@@ -110,7 +110,7 @@ function emitSumRows(builder: ModuleBuilder, precision: "f32" | "f64"): void {
   fn.br(0).end().end();
 }
 
-/** The module's name for `fixedModule` (its bytes ship prebuilt). */
+/** The module's name for `fixedExports` (its bytes ship prebuilt). */
 export const REDUCE_ROWS_MODULE = "reduce rows";
 
 /** The module's bytes (both precisions). */

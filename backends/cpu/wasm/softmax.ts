@@ -469,7 +469,7 @@ export function softmaxModuleBytes(fma: boolean): Uint8Array {
 }
 
 /**
- * The module's name for `fixedModule` (one per FMA setting), under which its bytes may ship prebuilt.
+ * The module's name for `fixedExports` (one per FMA setting), under which its bytes may ship prebuilt.
  *
  * @example
  * ```ts

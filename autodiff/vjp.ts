@@ -138,7 +138,9 @@ export const VJP: { readonly [K in OpName]: VjpRule<K> } = {
   // σ(x)·σ(−x) rather than σ(1 − σ): 1 − σ(x) rounds to 0 for x > 37, σ(−x) does not
   sigmoid: unary((g, x, out) => api.mul(g, api.mul(out, api.sigmoid(api.neg(x))))),
   softplus: unary((g, x) => api.mul(g, api.sigmoid(x))),
-  relu: unary((g, x) => api.where(api.gt(x, 0), g, 0)),
+  // through the output (relu(x) > 0 exactly when x > 0, NaN included): x is then read by relu alone, so the
+  // backend can fuse relu into the producer of x (a matrix product with bias) and never store x
+  relu: unary((g, _x, out) => api.where(api.gt(out, 0), g, 0)),
   // d/dx log(1 − eˣ) = −eˣ/(1 − eˣ) = −1/(e⁻ˣ − 1): expm1 keeps it exact near 0
   log1mexp: unary((g, x) => api.neg(api.div(g, api.expm1(api.neg(x))))),
   not: zero,

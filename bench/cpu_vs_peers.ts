@@ -33,8 +33,9 @@ const wants = (w: string) => !only || only.has(w);
 
 /** Median milliseconds of `fn` over repeated runs (after warm-up), within a time budget. */
 async function median(fn: () => unknown, budgetMs = quick ? 400 : 1500, minReps = 5): Promise<number> {
-  await fn();
-  await fn();
+  // warm up for a fifth of the budget (at least two calls): JIT tiers, caches and allocators settle first
+  const warmStart = performance.now();
+  for (let i = 0; i < 2 || performance.now() - warmStart < budgetMs / 5; i++) await fn();
   const times: number[] = [];
   const start = performance.now();
   while (times.length < minReps || (performance.now() - start < budgetMs && times.length < 200)) {

@@ -235,7 +235,14 @@ const EXP_LOG: RuleSet = [
     rhs: "(pow ?x ?a)",
     when: all(positiveFinite("x"), notNaN("a")),
   },
-  { name: "pow-exp", lhs: "(pow (exp ?a) ?b)", rhs: "(exp (mul ?a ?b))", when: finite("a") },
+  {
+    name: "pow-exp",
+    lhs: "(pow (exp ?a) ?b)",
+    rhs: "(exp (mul ?a ?b))",
+    when: finite("a"),
+    // (e^1e-200)^−∞: e^1e-200 rounds to 1 and 1^±∞ is NaN, where the exact value (and the rhs) is 0
+    refinesNaN: true,
+  },
   { name: "log-sqrt", lhs: "(log (sqrt ?x))", rhs: "(mul 0.5 (log ?x))" },
   { name: "log-square", lhs: "(log (square ?x))", rhs: "(mul 2 (log (abs ?x)))" },
   { name: "log1p-expm1", lhs: "(log1p (expm1 ?x))", rhs: "?x" },

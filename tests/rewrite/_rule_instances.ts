@@ -50,6 +50,8 @@ export const SPECIAL_VALUES: readonly number[] = [
   -30,
   1e-12,
   -1e-12,
+  1e-200,
+  -1e-200,
   1e-5,
   1000,
   -1000,

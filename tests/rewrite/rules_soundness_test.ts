@@ -122,6 +122,20 @@ Deno.test("the soundness check catches unsound rules", () => {
   }
 });
 
+Deno.test("pow-exp gives the exact limit where the naive side's base rounds to 1 (an infinite exponent)", () => {
+  const rule = DEFAULT_RULES.find((r) => r.name === "pow-exp")!;
+  const a = T.scalar("a", "float64"), b = T.scalar("b", "float64");
+  const lhs = T.pow(T.exp(a), b), rhs = T.exp(T.mul(a, b));
+  for (const [x, y] of [[1e-200, -Infinity], [-1e-200, -Infinity], [1e-200, Infinity]]) {
+    const bindings = new Map([[a, new NDArray(new Float64Array([x]), [])], [
+      b,
+      new NDArray(new Float64Array([y]), []),
+    ]]);
+    assert.equal(compareAt(lhs, rhs, bindings, false).kind, "different", `(${x}, ${y}) without refinesNaN`);
+    assert.notEqual(compareAt(lhs, rhs, bindings, rule.refinesNaN).kind, "different", `(${x}, ${y})`);
+  }
+});
+
 // ------------------------------------------------------------------------------------------ fuzzing simplify
 
 const UNARY = [

@@ -82,11 +82,14 @@ interface MatmulExports {
   ): void;
 }
 
-/** Scratch buffers one variant keeps in one arena: packed blocks and an edge tile. */
+/** Scratch buffers one variant keeps in one arena: packed blocks, an edge tile, a transposed result. */
 interface Workspace {
   aPack: number;
   bPack: number;
   tile: number;
+  /** Where a product computed as Cᵀ lands before its epilogue (grown on demand; 0: none yet). */
+  transposed: number;
+  transposedBytes: number;
 }
 
 function kernelsFor(
@@ -107,6 +110,8 @@ function kernelsFor(
       aPack: arena.alloc((config.mc + config.mr) * config.kc * bytes + 64, 64),
       bPack: arena.alloc(config.kc * (config.nc + nr) * bytes, 64),
       tile: arena.alloc(config.mr * nr * bytes, 64),
+      transposed: 0,
+      transposedBytes: 0,
     };
     return { exports, workspace };
   });
@@ -147,6 +152,10 @@ export function matmulWithConfig(
     if (finalFlags !== 0) {
       exports.macro(0, 0, cPtr, n * bytes, m, n, 0, flags, bias, workspace.tile, alpha, delta);
     }
+    return;
+  }
+  if (!options.accumulate && computeTransposed(config, m, k, n)) {
+    productByTranspose(config, workspace, aPtr, bPtr, cPtr, m, k, n, options, arena);
     return;
   }
   // Byte strides of element (i, p) of op(A) and element (j, p) of op(B).
@@ -194,6 +203,116 @@ export function matmulWithConfig(
           delta,
         );
       }
+    }
+  }
+}
+
+/** The share of the work of `mr × nr` tiles over an m × n result that computes real entries. */
+function tileEfficiency(config: MatmulConfig, m: number, n: number): number {
+  const nr = config.nv * (config.precision === "f32" ? 4 : 2);
+  return (m / (Math.ceil(m / config.mr) * config.mr)) * (n / (Math.ceil(n / nr) * nr));
+}
+
+/** Largest result (elements) computed as Cᵀ: its epilogue then runs in JavaScript, about 1 ns per element. */
+const MAX_TRANSPOSED_RESULT = 1 << 16;
+
+/**
+ * True when `matmulWithConfig` computes this product as Cᵀ = op(B)ᵀ·op(A)ᵀ: when that wastes clearly less of the tiles than C = op(A)·op(B) — a narrow result such as
+ * a 128×10 layer output fills 8-wide tiles to 62%, its 10×128 transpose fills 5-row tiles exactly — and the
+ * saved multiply-adds (2k per entry and wasted share) outweigh the transposing epilogue (worth ~100 of them).
+ */
+export function computeTransposed(config: MatmulConfig, m: number, k: number, n: number): boolean {
+  if (m * n > MAX_TRANSPOSED_RESULT) return false;
+  const direct = tileEfficiency(config, m, n), transposed = tileEfficiency(config, n, m);
+  return transposed > 1.25 * direct && 2 * k * (1 / direct - 1 / transposed) >= 100;
+}
+
+/**
+ * C = op(A)·op(B) computed as Cᵀ = op(B)ᵀ·op(A)ᵀ into the workspace (a row-major operand read as transposed is
+ * the transpose, so this only swaps the operands and flips both flags), then written back transposed with the
+ * epilogue in the kernel's order and float32 rounding: scale, addend, bias, relu.
+ */
+function productByTranspose(
+  config: MatmulConfig,
+  workspace: Workspace,
+  aPtr: number,
+  bPtr: number,
+  cPtr: number,
+  m: number,
+  k: number,
+  n: number,
+  options: MatmulOptions,
+  arena: WasmArena,
+): void {
+  const f32 = config.precision === "f32";
+  const bytes = f32 ? 4 : 8;
+  if (workspace.transposedBytes < m * n * bytes) {
+    if (workspace.transposed !== 0) arena.free(workspace.transposed);
+    workspace.transposedBytes = Math.max(m * n * bytes, 2 * workspace.transposedBytes);
+    workspace.transposed = arena.alloc(workspace.transposedBytes, 64);
+  }
+  const t = workspace.transposed;
+  matmulWithConfig(config, bPtr, aPtr, t, n, k, m, {
+    transA: !options.transB,
+    transB: !options.transA,
+    arena,
+  });
+  const view = f32 ? arena.f32View.bind(arena) : arena.f64View.bind(arena);
+  const epilogue = {
+    scale: options.scale ?? 1,
+    addend: options.addendPtr === undefined ? undefined : view(options.addendPtr, m * n),
+    bias: options.biasPtr === undefined ? undefined : view(options.biasPtr, n),
+    relu: options.relu ?? false,
+  };
+  if (f32) storeTransposedF32(arena.f32View(t, m * n), arena.f32View(cPtr, m * n), m, n, epilogue);
+  else storeTransposedF64(arena.f64View(t, m * n), arena.f64View(cPtr, m * n), m, n, epilogue);
+}
+
+/** What happens to each entry of a product computed transposed on its way to C. */
+interface TransposedEpilogue {
+  readonly scale: number;
+  readonly addend?: Float32Array | Float64Array;
+  readonly bias?: Float32Array | Float64Array;
+  readonly relu: boolean;
+}
+
+/** `out[i][j] = epilogue(src[j][i])` with float32 rounding after each operation, as the kernel rounds. */
+function storeTransposedF32(
+  src: Float32Array,
+  out: Float32Array,
+  m: number,
+  n: number,
+  e: TransposedEpilogue,
+) {
+  const { scale, addend, bias, relu } = e;
+  for (let j = 0; j < n; j++) {
+    const b = bias ? bias[j] : 0;
+    for (let i = 0, from = j * m; i < m; i++) {
+      let v = src[from + i];
+      if (scale !== 1) v = Math.fround(v * scale);
+      if (addend) v = Math.fround(v + addend[i * n + j]);
+      if (bias) v = Math.fround(v + b);
+      out[i * n + j] = relu ? Math.max(v, 0) : v;
+    }
+  }
+}
+
+/** `out[i][j] = epilogue(src[j][i])` in float64. */
+function storeTransposedF64(
+  src: Float64Array,
+  out: Float64Array,
+  m: number,
+  n: number,
+  e: TransposedEpilogue,
+) {
+  const { scale, addend, bias, relu } = e;
+  for (let j = 0; j < n; j++) {
+    const b = bias ? bias[j] : 0;
+    for (let i = 0, from = j * m; i < m; i++) {
+      let v = src[from + i] * scale;
+      if (addend) v += addend[i * n + j];
+      if (bias) v += b;
+      out[i * n + j] = relu ? Math.max(v, 0) : v;
     }
   }
 }

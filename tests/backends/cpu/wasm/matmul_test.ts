@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  computeTransposed,
   DEFAULT_MATMUL_CONFIGS,
   type MatmulConfig,
   matmulF32,
@@ -112,6 +113,24 @@ for (const precision of ["f32", "f64"] as const) {
       () => check({ m: 2, k: 2, n: 2, precision, options: { scale: 2, accumulate: true } }),
       /accumulate/,
     );
+  });
+
+  Deno.test(`matmul ${precision} computes narrow results as Cᵀ with every epilogue and transpose`, () => {
+    const config = DEFAULT_MATMUL_CONFIGS[precision];
+    const narrow: [number, number, number][] = [[128, 256, 10], [256, 128, 10], [130, 256, 5], [255, 128, 5]];
+    for (const [m, k, n] of narrow) {
+      if (precision === "f32" || n === 5) assert.ok(computeTransposed(config, m, k, n), `${m}×${k}×${n}`);
+      assert.equal(computeTransposed(config, n, k, m), false);
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          check({ m, k, n, precision, options: { transA, transB, bias: true, relu: true } }, 9);
+          check({ m, k, n, precision, options: { transA, transB, scale: -0.1, addend: true } }, 10);
+        }
+      }
+      check({ m, k, n, precision, options: { accumulate: true, bias: true } }, 11);
+    }
+    // a short depth gains too little to pay for the transposing epilogue
+    assert.equal(computeTransposed(config, 128, 4, 10), false);
   });
 
   Deno.test(`matmul ${precision} with k = 0 leaves C (accumulate) or zeroes it, then the epilogue`, () => {

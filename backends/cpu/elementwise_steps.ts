@@ -141,11 +141,12 @@ function addWasmStep(
   const bytes = ready.map((v) => BYTES_PER_ELEMENT[v.dtype]);
   const outBytes = BYTES_PER_ELEMENT[dtype];
   const pointers = new Array<number>(ready.length);
+  const prepared = kernel.prepare(shape, strides);
   const run: Step = (ctx) => {
     for (let i = 0; i < ready.length; i++) {
       pointers[i] = (ctx.bases[ready[i].slot] + ready[i].offset) * bytes[i];
     }
-    kernel.run(ctx.bases[target] * outBytes, pointers, shape, strides);
+    prepared(ctx.bases[target] * outBytes, pointers);
   };
   host.addStep(tiered(run, expr, ready, shape, target), ready, [target], note);
   if (target !== dest) host.copyInto(contiguousView(target, shape, dtype), dest, dtype);

@@ -32,7 +32,15 @@ export interface CompiledElementwise {
     outShape: readonly number[],
     inputStrides: readonly (readonly number[])[],
   ): void;
+  /**
+   * `run` with the shape and strides fixed once: checks, coalescing and the choice of variant happen now, and
+   * each call of the result only walks the rows (a compiled graph calls the same step many times).
+   */
+  prepare(outShape: readonly number[], inputStrides: readonly (readonly number[])[]): PreparedElementwise;
 }
+
+/** A kernel prepared for one shape: computes the output at `outPtr` from inputs at `inputPtrs` (bytes). */
+export type PreparedElementwise = (outPtr: number, inputPtrs: readonly number[]) => void;
 
 /** Elements per call of a compiled variant: small enough that V8 tiers the function up after a few calls. */
 const CHUNK = 16384;
@@ -130,6 +138,9 @@ export function compileElementwise(
       run() {
         throw new UnsupportedKernelError(`Cannot run an unsupported kernel: ${reason}`);
       },
+      prepare() {
+        throw new UnsupportedKernelError(`Cannot run an unsupported kernel: ${reason}`);
+      },
     };
   }
   const variants = new Map<string, VariantFunction>();
@@ -148,15 +159,13 @@ export function compileElementwise(
   const inputSizes = kernel.inputDtypes.map((dtype) => BYTES_PER_ELEMENT[dtype]);
   const outSize = BYTES_PER_ELEMENT[kernel.outDtype];
 
-  const run = (
-    outPtr: number,
-    inputPtrs: readonly number[],
+  const prepare = (
     outShape: readonly number[],
     inputStrides: readonly (readonly number[])[],
-  ): void => {
-    if (inputPtrs.length !== kernel.inputDtypes.length || inputStrides.length !== inputPtrs.length) {
+  ): PreparedElementwise => {
+    if (inputStrides.length !== kernel.inputDtypes.length) {
       throw new RangeError(
-        `Kernel takes ${kernel.inputDtypes.length} inputs, got ${inputPtrs.length} pointers`,
+        `Kernel takes ${kernel.inputDtypes.length} inputs, got ${inputStrides.length} strides`,
       );
     }
     for (const strides of inputStrides) {
@@ -164,7 +173,13 @@ export function compileElementwise(
         throw new RangeError(`Input strides [${strides}] do not match output shape [${outShape}]`);
       }
     }
-    if (outShape.some((size) => size === 0)) return;
+    const count = inputStrides.length;
+    const checkPointers = (inputPtrs: readonly number[]) => {
+      if (inputPtrs.length !== count) {
+        throw new RangeError(`Kernel takes ${count} inputs, got ${inputPtrs.length} pointers`);
+      }
+    };
+    if (outShape.some((size) => size === 0)) return (_outPtr, inputPtrs) => checkPointers(inputPtrs);
     const { sizes, strides } = coalesce(outShape, inputStrides);
     const inner = sizes.length - 1;
     const rowLength = sizes[inner];
@@ -172,33 +187,61 @@ export function compileElementwise(
       s[inner] === 0 ? "scalar" : s[inner] === 1 ? "contiguous" : "strided"
     );
     const fn = variant(modes);
-    const args: number[] = [];
-    // Calls the variant over one row of `rowLength` elements starting at the given element offsets.
-    const runRow = (outOffset: number, offsets: number[]) => {
+    // the variant's arguments: out, n, then per input its pointer (and byte stride when strided)
+    const args: number[] = [0, 0];
+    const argOf: number[] = [];
+    for (let k = 0; k < count; k++) {
+      argOf.push(args.length);
+      args.push(0);
+      if (modes[k] === "strided") args.push(strides[k][inner] * inputSizes[k]);
+    }
+    const innerStep = strides.map((s, k) => s[inner] * inputSizes[k]);
+    const stepOf = (d: number) => strides.map((s, k) => s[d] * inputSizes[k]);
+    const outerSteps = Array.from({ length: inner }, (_, d) => stepOf(d));
+    const rows = sizes.slice(0, inner).reduce((a, b) => a * b, 1);
+    const index = new Array<number>(inner).fill(0);
+    const at = new Array<number>(count).fill(0); // byte address of each input's row start
+    // one row of `rowLength` elements in calls of at most CHUNK elements
+    const runRow = (out: number) => {
       for (let start = 0; start < rowLength; start += CHUNK) {
-        args.length = 0;
-        strides.forEach((s, k) => {
-          args.push(inputPtrs[k] + (offsets[k] + start * s[inner]) * inputSizes[k]);
-          if (modes[k] === "strided") args.push(s[inner] * inputSizes[k]);
-        });
-        fn(outPtr + (outOffset + start) * outSize, Math.min(CHUNK, rowLength - start), ...args);
+        args[0] = out + start * outSize;
+        args[1] = Math.min(CHUNK, rowLength - start);
+        for (let k = 0; k < count; k++) args[argOf[k]] = at[k] + start * innerStep[k];
+        fn.apply(undefined, args as [number, number, ...number[]]);
       }
     };
-    if (inner === 0) return runRow(0, strides.map(() => 0));
-    // Odometer over the outer dimensions.
-    const index = new Array(inner).fill(0);
-    const offsets = strides.map(() => 0);
-    const rows = sizes.slice(0, inner).reduce((a, b) => a * b, 1);
-    for (let row = 0; row < rows; row++) {
-      runRow(row * rowLength, offsets);
-      for (let d = inner - 1; d >= 0; d--) {
-        index[d]++;
-        strides.forEach((s, k) => offsets[k] += s[d]);
-        if (index[d] < sizes[d]) break;
-        strides.forEach((s, k) => offsets[k] -= s[d] * sizes[d]);
-        index[d] = 0;
+    return (outPtr, inputPtrs) => {
+      checkPointers(inputPtrs);
+      for (let k = 0; k < count; k++) at[k] = inputPtrs[k];
+      index.fill(0);
+      // odometer over the outer dimensions
+      for (let row = 0; row < rows; row++) {
+        runRow(outPtr + row * rowLength * outSize);
+        for (let d = inner - 1; d >= 0; d--) {
+          const step = outerSteps[d];
+          if (++index[d] < sizes[d]) {
+            for (let k = 0; k < count; k++) at[k] += step[k];
+            break;
+          }
+          for (let k = 0; k < count; k++) at[k] -= step[k] * (sizes[d] - 1);
+          index[d] = 0;
+        }
       }
-    }
+    };
   };
-  return { supported: true, run };
+
+  const run = (
+    outPtr: number,
+    inputPtrs: readonly number[],
+    outShape: readonly number[],
+    inputStrides: readonly (readonly number[])[],
+  ): void => {
+    if (inputPtrs.length !== kernel.inputDtypes.length) {
+      throw new RangeError(
+        `Kernel takes ${kernel.inputDtypes.length} inputs, got ${inputPtrs.length} pointers`,
+      );
+    }
+    prepare(outShape, inputStrides)(outPtr, inputPtrs);
+  };
+  return { supported: true, run, prepare };
 }

@@ -52,14 +52,26 @@ function checkKernel(
   compiled.run(outPtr, pointers, outShape, inputStrides);
   const expected = allocate(kernel.outDtype, size);
   referenceElementwise(kernel, inputs, outShape, inputStrides, expected);
-  const actual = arena.view(kernel.outDtype, outPtr, size);
-  for (let i = 0; i < size; i++) {
-    if (!Object.is(actual[i], expected[i])) {
-      assert.fail(`element ${i} of [${outShape}]: got ${actual[i]}, expected ${expected[i]}`);
+  const compare = (ptr: number, how: string) => {
+    const actual = arena.view(kernel.outDtype, ptr, size);
+    for (let i = 0; i < size; i++) {
+      if (!Object.is(actual[i], expected[i])) {
+        assert.fail(`element ${i} of [${outShape}] (${how}): got ${actual[i]}, expected ${expected[i]}`);
+      }
     }
+  };
+  compare(outPtr, "run");
+  // a kernel prepared for the shape gives the same, call after call (its walk state starts over each time)
+  const prepared = compiled.prepare(outShape, inputStrides);
+  const again = arena.alloc(size * BYTES_PER_ELEMENT[kernel.outDtype]);
+  for (let call = 1; call <= 2; call++) {
+    arena.u8View(again, size * BYTES_PER_ELEMENT[kernel.outDtype]).fill(0xff);
+    prepared(again, pointers);
+    compare(again, `prepared, call ${call}`);
   }
   pointers.forEach((ptr) => arena.free(ptr));
   arena.free(outPtr);
+  arena.free(again);
 }
 
 /** Element strides of `inputs` contiguous 1-D inputs. */

@@ -80,6 +80,19 @@ interface MatmulExports {
     alpha: number,
     delta: number,
   ): void;
+  merge(
+    tile: number,
+    c: number,
+    ldc: number,
+    rows: number,
+    cols: number,
+    flags: number,
+    bias: number,
+    alpha: number,
+    delta: number,
+    rowStep: number,
+    colStep: number,
+  ): void;
 }
 
 /** Scratch buffers one variant keeps in one arena: packed blocks, an edge tile, a transposed result. */
@@ -155,7 +168,7 @@ export function matmulWithConfig(
     return;
   }
   if (!options.accumulate && computeTransposed(config, m, k, n)) {
-    productByTranspose(config, workspace, aPtr, bPtr, cPtr, m, k, n, options, arena);
+    productByTranspose(config, exports, workspace, aPtr, bPtr, cPtr, m, k, n, options, arena);
     return;
   }
   // Byte strides of element (i, p) of op(A) and element (j, p) of op(B).
@@ -229,11 +242,12 @@ export function computeTransposed(config: MatmulConfig, m: number, k: number, n:
 
 /**
  * C = op(A)·op(B) computed as Cᵀ = op(B)ᵀ·op(A)ᵀ into the workspace (a row-major operand read as transposed is
- * the transpose, so this only swaps the operands and flips both flags), then written back transposed with the
- * epilogue in the kernel's order and float32 rounding: scale, addend, bias, relu.
+ * the transpose, so this only swaps the operands and flips both flags), then merged into C transposed by the
+ * kernel's own epilogue (scale, addend, bias, relu, with the kernel's rounding).
  */
 function productByTranspose(
   config: MatmulConfig,
+  exports: MatmulExports,
   workspace: Workspace,
   aPtr: number,
   bPtr: number,
@@ -244,8 +258,7 @@ function productByTranspose(
   options: MatmulOptions,
   arena: WasmArena,
 ): void {
-  const f32 = config.precision === "f32";
-  const bytes = f32 ? 4 : 8;
+  const bytes = config.precision === "f32" ? 4 : 8;
   if (workspace.transposedBytes < m * n * bytes) {
     if (workspace.transposed !== 0) arena.free(workspace.transposed);
     workspace.transposedBytes = Math.max(m * n * bytes, 2 * workspace.transposedBytes);
@@ -257,64 +270,12 @@ function productByTranspose(
     transB: !options.transA,
     arena,
   });
-  const view = f32 ? arena.f32View.bind(arena) : arena.f64View.bind(arena);
-  const epilogue = {
-    scale: options.scale ?? 1,
-    addend: options.addendPtr === undefined ? undefined : view(options.addendPtr, m * n),
-    bias: options.biasPtr === undefined ? undefined : view(options.biasPtr, n),
-    relu: options.relu ?? false,
-  };
-  if (f32) storeTransposedF32(arena.f32View(t, m * n), arena.f32View(cPtr, m * n), m, n, epilogue);
-  else storeTransposedF64(arena.f64View(t, m * n), arena.f64View(cPtr, m * n), m, n, epilogue);
-}
-
-/** What happens to each entry of a product computed transposed on its way to C. */
-interface TransposedEpilogue {
-  readonly scale: number;
-  readonly addend?: Float32Array | Float64Array;
-  readonly bias?: Float32Array | Float64Array;
-  readonly relu: boolean;
-}
-
-/** `out[i][j] = epilogue(src[j][i])` with float32 rounding after each operation, as the kernel rounds. */
-function storeTransposedF32(
-  src: Float32Array,
-  out: Float32Array,
-  m: number,
-  n: number,
-  e: TransposedEpilogue,
-) {
-  const { scale, addend, bias, relu } = e;
-  for (let j = 0; j < n; j++) {
-    const b = bias ? bias[j] : 0;
-    for (let i = 0, from = j * m; i < m; i++) {
-      let v = src[from + i];
-      if (scale !== 1) v = Math.fround(v * scale);
-      if (addend) v = Math.fround(v + addend[i * n + j]);
-      if (bias) v = Math.fround(v + b);
-      out[i * n + j] = relu ? Math.max(v, 0) : v;
-    }
-  }
-}
-
-/** `out[i][j] = epilogue(src[j][i])` in float64. */
-function storeTransposedF64(
-  src: Float64Array,
-  out: Float64Array,
-  m: number,
-  n: number,
-  e: TransposedEpilogue,
-) {
-  const { scale, addend, bias, relu } = e;
-  for (let j = 0; j < n; j++) {
-    const b = bias ? bias[j] : 0;
-    for (let i = 0, from = j * m; i < m; i++) {
-      let v = src[from + i] * scale;
-      if (addend) v += addend[i * n + j];
-      if (bias) v += b;
-      out[i * n + j] = relu ? Math.max(v, 0) : v;
-    }
-  }
+  const flags = (options.biasPtr !== undefined ? MatmulFlags.bias : 0) |
+    (options.relu ? MatmulFlags.relu : 0) |
+    (options.scale !== undefined ? MatmulFlags.scale : 0) |
+    (options.addendPtr !== undefined ? MatmulFlags.addend : 0);
+  const delta = options.addendPtr === undefined ? 0 : options.addendPtr - cPtr;
+  exports.merge(t, cPtr, n * bytes, m, n, flags, options.biasPtr ?? 0, options.scale ?? 1, delta, 1, m);
 }
 
 /**

@@ -385,14 +385,27 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
 }
 
 /**
- * `edge(tile, c, ldc, rows, cols, flags, bias, alpha, delta)`: merges the valid `rows × cols` corner of a full micro tile
- * (computed into scratch, row stride NR) into C, applying the same epilogue as the micro-kernel.
+ * `merge(tile, c, ldc, rows, cols, flags, bias, alpha, delta, rowStep, colStep)`: merges a `rows × cols` block
+ * whose element (r, j) is at `tile + (r·rowStep + j·colStep)` elements into C, applying the micro-kernel's
+ * epilogue. The macro kernel merges partial micro tiles with it (row step NR, column step 1); a product computed
+ * as its transpose is stored with it (row step 1, column step = rows).
  */
-function emitEdgeMerge(builder: ModuleBuilder, shape: MatmulShape): number {
+function emitMerge(builder: ModuleBuilder, shape: MatmulShape): number {
   const ops = precisionOps(shape.precision);
-  const nr = shape.nv * ops.lanes;
-  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32], []);
-  const [tile, c, ldc, rows, cols, flags, bias, alpha, delta] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const fn = builder.addFunction("merge", [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32, i32, i32], []);
+  const [tile, c, ldc, rows, cols, flags, bias, alpha, delta, rowStep, colStep] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+  ];
   const r = fn.addLocal(i32), j = fn.addLocal(i32), at = fn.addLocal(i32);
   const value = fn.addLocal(shape.precision === "f32" ? ValType.f32 : ValType.f64);
   const ifFlag = (flag: number, body: () => void) => {
@@ -402,8 +415,8 @@ function emitEdgeMerge(builder: ModuleBuilder, shape: MatmulShape): number {
   };
   forLoop(fn, r, rows, 1, () => {
     forLoop(fn, j, cols, 1, () => {
-      fn.get(tile).get(r).i32Const(nr).op(Op.i32_mul).get(j).op(Op.i32_add).i32Const(ops.bytes).op(Op.i32_mul)
-        .op(Op.i32_add).mem(ops.load, 0, ops.alignLog2).set(value);
+      fn.get(tile).get(r).get(rowStep).op(Op.i32_mul).get(j).get(colStep).op(Op.i32_mul).op(Op.i32_add)
+        .i32Const(ops.bytes).op(Op.i32_mul).op(Op.i32_add).mem(ops.load, 0, ops.alignLog2).set(value);
       fn.get(c).get(r).get(ldc).op(Op.i32_mul).op(Op.i32_add).get(j).i32Const(ops.bytes).op(Op.i32_mul)
         .op(Op.i32_add).set(at);
       ifFlag(MatmulFlags.accumulate, () => {
@@ -485,7 +498,7 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
       fn.get(aPanel).get(bPanel).get(kc).get(scratch).i32Const(nr * ops.bytes).i32Const(0).i32Const(0)
         .get(alpha).i32Const(0).i32Const(mr).call(micro);
       fn.get(scratch).get(cTile).get(ldc).get(rows).get(cols).get(flags).get(biasAt).get(alpha).get(delta)
-        .call(edge);
+        .i32Const(nr).i32Const(1).call(edge);
       fn.end();
       panelBytes(mr)();
       fn.get(aPanel).op(Op.i32_add).set(aPanel);
@@ -496,7 +509,7 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
 }
 
 /**
- * The module's bytes: exports `packA` (panels of MR rows), `packB` (panels of NR columns) and `macro`.
+ * The module's bytes: exports `packA` (panels of MR rows), `packB` (panels of NR columns), `macro` and `merge`.
  *
  * @example
  * ```ts
@@ -511,7 +524,7 @@ export function matmulModuleBytes(shape: MatmulShape): Uint8Array {
   emitPack(builder, "packA", shape.mr, shape);
   emitPack(builder, "packB", shape.nv * lanes, shape);
   const micro = emitMicroKernel(builder, shape);
-  const edge = emitEdgeMerge(builder, shape);
+  const edge = emitMerge(builder, shape);
   emitMacroKernel(builder, shape, micro, edge);
   return builder.build();
 }

@@ -111,3 +111,21 @@ Deno.test("patterns reject malformed text with an error naming the pattern", () 
     args: [{ kind: "var", name: "x" }],
   });
 });
+
+Deno.test("patterns split on any whitespace, and attribute JSON may hold spaces and parentheses", () => {
+  assert.deepEqual(parsePattern('(add\t?x\n  (sum@{"axes": [0, 1], "note": "a (b)"}\r\n(exp ?y)) 2)'), {
+    kind: "node",
+    op: "add",
+    args: [
+      { kind: "var", name: "x" },
+      {
+        kind: "node",
+        op: "sum",
+        attr: { literal: { axes: [0, 1], note: "a (b)" } },
+        args: [{ kind: "node", op: "exp", args: [{ kind: "var", name: "y" }] }],
+      },
+      { kind: "atom", text: "2" },
+    ],
+  });
+  assert.deepEqual(parsePattern("\u00a0?x\u2003"), { kind: "var", name: "x" });
+});

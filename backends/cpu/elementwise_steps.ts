@@ -10,7 +10,7 @@ import { elementwiseKernel } from "./js_kernels.ts";
 import type { Step, StepHost } from "./step_host.ts";
 import { broadcastStridesOf, collapse, contiguousView, type View } from "./views.ts";
 import { wasmKernelFor, type WasmMode, wasmPreferred } from "./wasm_bridge.ts";
-import type { CompiledElementwise } from "./wasm/elementwise.ts";
+import type { CompiledElementwise, PreparedElementwise } from "./wasm/elementwise.ts";
 import { BYTES_PER_ELEMENT } from "./wasm/memory.ts";
 
 /** Bytes per staging buffer when operands pass through the arena in chunks (a few fit in L2 together). */
@@ -141,12 +141,13 @@ function addWasmStep(
   const bytes = ready.map((v) => BYTES_PER_ELEMENT[v.dtype]);
   const outBytes = BYTES_PER_ELEMENT[dtype];
   const pointers = new Array<number>(ready.length);
-  const prepared = kernel.prepare(shape, strides);
+  // prepared on its first WebAssembly call, which builds the module: not while planning (see `tiered`)
+  let prepared: PreparedElementwise | undefined;
   const run: Step = (ctx) => {
     for (let i = 0; i < ready.length; i++) {
       pointers[i] = (ctx.bases[ready[i].slot] + ready[i].offset) * bytes[i];
     }
-    prepared(ctx.bases[target] * outBytes, pointers);
+    (prepared ??= kernel.prepare(shape, strides))(ctx.bases[target] * outBytes, pointers);
   };
   host.addStep(tiered(run, expr, ready, shape, target), ready, [target], note);
   if (target !== dest) host.copyInto(contiguousView(target, shape, dtype), dest, dtype);

@@ -291,16 +291,18 @@ export class Instance implements StepHost {
   }
 
   /**
-   * The slot a kernel computing `t` writes: when `t` is a root (an output or an update value) that no kernel
-   * reads, the fresh array handed to the caller (so the result needs no copy); else an arena temp.
+   * The slot a kernel computing `t` writes: for an update value, the variable's spare arena block (later
+   * kernels may read it there: an optimizer's new moment is also read by the parameter's update); for an output
+   * that no kernel reads, the fresh array handed to the caller; so neither needs a copy. Else an arena temp.
    */
   private destination(t: Term, size: number, arenaOnly = false): number {
     const { graph, plan } = this.program;
     const rootIndex = graph.roots.indexOf(t);
-    const onlyRoot = rootIndex >= 0 && plan.readers.get(t) === 1 && this.rootSlots[rootIndex] === undefined;
-    if (onlyRoot && rootIndex >= graph.outputCount) {
+    const free = rootIndex >= 0 && this.rootSlots[rootIndex] === undefined;
+    if (free && rootIndex >= graph.outputCount) {
       return this.rootSlots[rootIndex] = this.spareSlot(rootIndex, size);
     }
+    const onlyRoot = free && plan.readers.get(t) === 1;
     if (onlyRoot && this.borrowInArena) {
       return this.rootSlots[rootIndex] = this.slot({ kind: "borrowed", dtype: t.dtype, size });
     }

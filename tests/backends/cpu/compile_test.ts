@@ -79,3 +79,36 @@ Deno.test("a small MLP trained with T.grad and SGD follows the reference backend
   assertClose(cpu.W1, ref.W1, { rel: 1e-4, abs: 1e-5 }, "W1");
   assertClose(cpu.b2, ref.b2, { rel: 1e-4, abs: 1e-5 }, "b2");
 });
+
+Deno.test("Adam-style updates (a new moment also read by the parameter's update) follow the reference", async () => {
+  const run = async (backend: "cpu" | "reference") => {
+    const rng = T.randomState(4);
+    const w = T.shared(rng.normal([64, 8], 0, 0.3), "w");
+    const m = T.shared(T.zeros([64, 8]), "m"), v = T.shared(T.zeros([64, 8]), "v");
+    const x = T.matrix("x");
+    const loss = T.mean(T.square(T.sub(T.matmul(x, w), 1)));
+    const g = T.grad(loss, w);
+    const m2 = T.add(T.mul(0.9, m), T.mul(0.1, g));
+    const v2 = T.add(T.mul(0.999, v), T.mul(0.001, T.square(g)));
+    const step = T.compile([x], [loss, m2], {
+      updates: [[m, m2], [v, v2], [w, T.sub(w, T.div(T.mul(0.01, m2), T.add(T.sqrt(v2), 1e-8)))]],
+      backend,
+    });
+    const xs = rng.uniform([16, 64], -1, 1);
+    const losses: number[] = [];
+    let lastM: T.NDArray | undefined;
+    for (let i = 0; i < 4; i++) {
+      const [l, mOut] = await step(xs);
+      losses.push(l.item());
+      lastM = mOut;
+    }
+    return { losses, w: w.get(), m: m.get(), v: v.get(), lastM: lastM! };
+  };
+  const cpu = await run("cpu"), ref = await run("reference");
+  cpu.losses.forEach((l, i) =>
+    assert.ok(Math.abs(l - ref.losses[i]) <= 1e-4 * Math.abs(ref.losses[i]), `${i}`)
+  );
+  for (const k of ["w", "m", "v"] as const) assertClose(cpu[k], ref[k], { rel: 1e-4, abs: 1e-6 }, k);
+  // the output m2 of the last call equals the variable m after it (an output and an update of one term)
+  assertClose(cpu.lastM, cpu.m, { rel: 0, abs: 0 }, "output m2 = m");
+});

@@ -7,6 +7,7 @@
  *   is paid twice — optimal for trees, but it over-counts shared tensor subterms;
  * - greedy DAG cost: starting from the tree choice, each class switches to the node whose own cost plus the union
  *   of its children's chosen sub-DAGs (a shared class counted once) is lowest, never creating a cycle.
+ * The winner is then improved on the whole DAG of all roots (`improveSharing`), which sees sharing across roots.
  * @module
  */
 import type { EGraph } from "./egraph.ts";
@@ -200,6 +201,107 @@ export function extractDag<D>(
 }
 
 /**
+ * Local search on the roots' whole DAG cost: a class reachable from the roots switches to another of its nodes
+ * whose children the DAG already computes when that lowers the total (each class counted once over all roots)
+ * without creating a cycle. Per-class costs
+ * cannot see sharing across roots: a parameter's new value `W + v'` that reuses the new velocity `v'`, itself a
+ * root, costs one addition overall, while the per-class choice may rebuild `v'`'s sum inside it.
+ */
+export function improveSharing<D>(
+  egraph: EGraph<D>,
+  start: Choice,
+  roots: readonly number[],
+  own: { primary: Float64Array; secondary: Float64Array },
+  maxPasses = 4,
+  maxSteps = 2_000_000,
+): Choice {
+  const choice = start.slice();
+  const pool = egraph.pool;
+  const stamp = new Int32Array(egraph.unionFind.size);
+  let token = 0, steps = 0;
+  const stack: number[] = [];
+  const rootIds = roots.map((r) => egraph.find(r));
+  const pushKids = (r: number) => {
+    const s = pool.starts[r];
+    for (let k = 0; k < pool.arities[r]; k++) stack.push(egraph.find(pool.kids[s + k]));
+  };
+  // the classes reachable from the roots (in `order`) and their total cost; Infinity if one has no choice
+  const walk = (order?: number[]): Cost => {
+    token++;
+    let c0 = 0, c1 = 0;
+    stack.push(...rootIds);
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (stamp[id] === token) continue;
+      stamp[id] = token;
+      steps++;
+      const r = choice[id];
+      if (r < 0) {
+        stack.length = 0;
+        return [Infinity, Infinity];
+      }
+      order?.push(id);
+      c0 += own.primary[r];
+      c1 += own.secondary[r];
+      pushKids(r);
+    }
+    return [c0, c1];
+  };
+  // true when node r's sub-DAG under the current choice reaches class `target` (choosing r would be a cycle)
+  const reaches = (r: number, target: number): boolean => {
+    token++;
+    pushKids(r);
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (stamp[id] === token) continue;
+      stamp[id] = token;
+      steps++;
+      if (id === target) {
+        stack.length = 0;
+        return true;
+      }
+      if (choice[id] >= 0) pushKids(choice[id]);
+    }
+    return false;
+  };
+  let best = walk();
+  if (best[0] === Infinity) return choice;
+  for (let pass = 0; pass < maxPasses; pass++) {
+    let changed = false;
+    const reachable: number[] = [];
+    walk(reachable);
+    const inDag = new Uint8Array(stamp.length);
+    for (const id of reachable) inDag[id] = 1;
+    // only nodes built from classes the DAG already has: sharing is what this pass can find that the per-class
+    // extractions could not (and the filter keeps it cheap: most nodes of a saturated class are AC variants)
+    const shares = (r: number) => {
+      const s = pool.starts[r];
+      for (let k = 0; k < pool.arities[r]; k++) if (!inDag[egraph.find(pool.kids[s + k])]) return false;
+      return true;
+    };
+    for (const id of reachable) {
+      const nodes = egraph.nodes(id);
+      if (nodes.length < 2) continue;
+      for (const r of nodes) {
+        if (steps > maxSteps) return choice; // every accepted switch kept the choice complete and acyclic
+        const current = choice[id];
+        if (r === current || !shares(r) || reaches(r, id)) continue;
+        choice[id] = r;
+        const cost = walk();
+        if (less(cost[0], cost[1], best[0], best[1])) {
+          best = cost;
+          changed = true;
+        } else {
+          choice[id] = current;
+        }
+      }
+    }
+    if (!changed) break;
+  }
+  return choice;
+}
+
+/**
  * Extracts the roots both ways and keeps the choice with the lower DAG cost.
  *
  * @example
@@ -220,9 +322,14 @@ export function extractBest<D>(
   if (options.dag === false) return { choice: tree, dagCost: treeCost, method: "tree" };
   const dag = extractDag(egraph, cost, tree, own);
   const dagCost = dagCostOf(egraph, dag, roots, own);
-  return less(dagCost[0], dagCost[1], treeCost[0], treeCost[1])
-    ? { choice: dag, dagCost, method: "dag" }
-    : { choice: tree, dagCost: treeCost, method: "tree" };
+  const best = less(dagCost[0], dagCost[1], treeCost[0], treeCost[1])
+    ? { choice: dag, dagCost, method: "dag" as const }
+    : { choice: tree, dagCost: treeCost, method: "tree" as const };
+  const shared = improveSharing(egraph, best.choice, roots, own);
+  const sharedCost = dagCostOf(egraph, shared, roots, own);
+  return less(sharedCost[0], sharedCost[1], best.dagCost[0], best.dagCost[1])
+    ? { choice: shared, dagCost: sharedCost, method: "dag" }
+    : best;
 }
 
 /** The tree cost of the roots under a choice (a shared class counted once per use). */

@@ -161,7 +161,8 @@ export function planKernels(inputs: readonly Term[], roots: readonly Term[]): Pl
       const fullMatrix = (d: Term) =>
         d.dtype === t.dtype && d.ndim === 2 && t.ndim === 2 &&
         d.shape.every((n, i) => n !== null && n === t.shape[i]);
-      const found = candidates.find(([d, p]) => fullMatrix(d) && scaledProduct(p));
+      // the scaled product must be read here only: absorbed into two sums, the product would run twice
+      const found = candidates.find(([d, p]) => fullMatrix(d) && only(p) === t && scaledProduct(p));
       if (found) {
         const [addend, product, sign] = found;
         const { matmul, factor, through } = scaledProduct(product)!;

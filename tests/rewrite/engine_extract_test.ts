@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import "../../cas/print.ts";
 import * as T from "../../cas/api.ts";
 import { type Analysis, EGraph } from "../../rewrite/egraph.ts";
-import { extractBest, extractTree } from "../../rewrite/extract.ts";
+import { dagCostOf, extractBest, extractTree, improveSharing, OwnCosts } from "../../rewrite/extract.ts";
 import type { RuleSet } from "../../rewrite/rule.ts";
 import { simplify, simplifyWithReport } from "../../rewrite/simplify.ts";
 import { termAnalysis, type TermData } from "../../rewrite/term_analysis.ts";
@@ -29,6 +29,35 @@ Deno.test("extraction breaks equal speed by stability: exp(x) - 1 becomes expm1(
   const x = T.scalar("x");
   assert.equal(simplify(T.sub(T.exp(x), 1), { rules: STABILITY }), T.expm1(x));
   assert.equal(simplify(T.log(T.add(1, T.exp(x))), { rules: STABILITY }), T.softplus(x));
+});
+
+Deno.test("improveSharing() makes W + v' reuse the root v' where a per-class choice rebuilt its sum", () => {
+  const w = T.matrix("w"), v = T.matrix("v"), g = T.matrix("g");
+  const a = T.mul(-0.2, w), b = T.mul(0.9, v), c = T.mul(-0.1, g);
+  const vNext = T.add(a, T.add(b, c));
+  const shared = T.add(w, vNext); // W + v': one addition once v' is computed
+  const rebuilt = T.add(a, T.add(T.add(w, b), c)); // the same value with v's sum rebuilt: three additions
+  const table = new PayloadTable();
+  const egraph = new EGraph<TermData>(termAnalysis(table));
+  const ids = new Map<ReturnType<typeof T.matrix>, number>();
+  const [vId, sharedId, rebuiltId] = addTerms(egraph, table, [vNext, shared, rebuilt], ids);
+  egraph.union(sharedId, rebuiltId, 0);
+  egraph.rebuild();
+  const own = new OwnCosts(egraph, nodeCost);
+  const choice = extractTree(egraph, nodeCost, own);
+  const wClass = egraph.find(sharedId);
+  const firstKid = (r: number) => egraph.find(egraph.pool.kids[egraph.pool.starts[r]]);
+  const nodeStarting = (kid: number) => egraph.nodes(wClass).find((r) => firstKid(r) === egraph.find(kid))!;
+  const sharedNode = nodeStarting(ids.get(w)!), rebuiltNode = nodeStarting(ids.get(a)!);
+  choice[wClass] = rebuiltNode; // what a per-class extraction may pick: both cost the same within the class
+  const roots = [vId, sharedId];
+  const before = dagCostOf(egraph, choice, roots, own);
+  const improved = improveSharing(egraph, choice, roots, own);
+  assert.equal(improved[wClass], sharedNode);
+  const after = dagCostOf(egraph, improved, roots, own);
+  assert.ok(after[1] < before[1], `${after} < ${before}`);
+  // nothing to share: the choice stays as it was
+  assert.deepEqual(improveSharing(egraph, improved, roots, own), improved);
 });
 
 Deno.test("among stable forms, fewer transcendental calls win (ranges make exp safe)", () => {

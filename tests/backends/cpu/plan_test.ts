@@ -78,6 +78,17 @@ Deno.test("planKernels() turns D − c·matmul(a, b) (an SGD step) into one matm
   assert.ok(!broadcast.nodes.some((n) => n.kind === "matmul" && n.addend));
 });
 
+Deno.test("planKernels() runs a scaled product read by two sums once (momentum SGD: v' and W + v')", () => {
+  const x = T.matrix("x"), g = T.matrix("g"), w = T.tensor("w", { shape: [4, 3] });
+  const v = T.tensor("v", { shape: [4, 3] });
+  const scaled = T.mul(-0.1, T.matmul(T.transpose(x), g));
+  const plan = planKernels([x, g, w, v], [
+    T.add(T.mul(v, 0.9), scaled),
+    T.add(T.add(w, T.mul(v, 0.9)), scaled),
+  ]);
+  assert.equal(plan.nodes.filter((n) => n.kind === "matmul").length, 1, JSON.stringify(kinds(plan.nodes)));
+});
+
 Deno.test("planKernels() treats transposes, slices and reshapes as views", () => {
   const x = T.matrix("x");
   const plan = planKernels([x], [T.exp(T.reshape(T.slice(T.transpose(x), 1), [-1]))]);

@@ -34,13 +34,17 @@ function swapLastTwo(t: Term): Term {
  */
 export function matmulVjp(g: Term, [a, b]: readonly Term[], i: number): Term {
   if (a.ndim === 1 && b.ndim === 1) return api.mul(g, i === 0 ? b : a);
+  // a vector's adjoint against a matrix is a matrix-vector product (one pass over the matrix in the backends),
+  // not an elementwise product and a sum; with batch axes it is that sum
   if (a.ndim === 1) {
     // out[..., n] = Σ_k a[k] b[..., k, n]: g spread over b's k axis
+    if (i === 0 && b.ndim === 2) return api.matmul(b, g);
     const spread = expandReduced(g, b, [b.ndim - 2], false);
     return i === 0 ? api.sum(api.mul(b, spread), [b.ndim - 1]) : api.mul(spread, api.reshape(a, [-1, 1]));
   }
   if (b.ndim === 1) {
     // out[..., m] = Σ_k a[..., m, k] b[k]: g spread over a's k axis
+    if (i === 1 && a.ndim === 2) return api.matmul(swapLastTwo(a), g);
     const spread = expandReduced(g, a, [a.ndim - 1], false);
     return i === 0 ? api.mul(spread, b) : api.sum(api.mul(a, spread), range(a.ndim - 1));
   }

@@ -367,3 +367,22 @@ Deno.test("the gradient graph of a 784-256-10 MLP is a small multiple of its for
   const expected = Array.from({ length: 10 }, (_, k) => 0.1 - labels.filter((l) => l === k).length / 4);
   assertAllClose(gb2, expected.map(Math.fround), 1e-6, "d/db2");
 });
+
+Deno.test("the gradient of matrix·vector with respect to the vector is a product with the transpose", () => {
+  const A = T.tensor("A", { shape: [5, 3], dtype: "float64" }),
+    v = T.tensor("v", { shape: [3], dtype: "float64" });
+  const u = T.tensor("u", { shape: [5], dtype: "float64" });
+  const gv = grad(T.sum(T.tanh(T.matmul(A, v))), v) as Term;
+  const gu = grad(T.sum(T.tanh(T.matmul(u, A))), u) as Term;
+  for (const g of [gv, gu]) {
+    assert.ok(topoSort([g]).some((t) => t.op === "matmul"), String(g));
+    assert.ok(!topoSort([g]).some((t) => t.op === "sum"), `no elementwise product and sum: ${g}`);
+  }
+  const a = f64([[1, 2, 3], [0, -1, 4], [2, 2, 2], [-3, 0, 1], [0.5, 0.25, -1]]);
+  const [value] = run([gv], [A, a], [v, f64([0.1, -0.2, 0.3])]);
+  const z = [0, 1, 2, 3, 4].map((i) =>
+    Math.tanh(a.data[i * 3] * 0.1 - a.data[i * 3 + 1] * 0.2 + a.data[i * 3 + 2] * 0.3)
+  );
+  const expected = [0, 1, 2].map((j) => z.reduce((s, zi, i) => s + (1 - zi * zi) * a.data[i * 3 + j], 0));
+  assertAllClose(value, expected, 1e-12, "Aᵀ·(1 − tanh²)");
+});

@@ -93,6 +93,8 @@ interface MatmulExports {
     rowStep: number,
     colStep: number,
   ): void;
+  gemvDot(out: number, mat: number, vec: number, rows: number, depth: number, ldm: number): void;
+  gemvAxpy(out: number, mat: number, vec: number, cols: number, depth: number, ldm: number): void;
 }
 
 /** Scratch buffers one variant keeps in one arena: packed blocks, an edge tile, a transposed result. */
@@ -100,7 +102,7 @@ interface Workspace {
   aPack: number;
   bPack: number;
   tile: number;
-  /** Where a product computed as Cᵀ lands before its epilogue (grown on demand; 0: none yet). */
+  /** Where a product computed as Cᵀ, or one row or column, lands before its epilogue (grown on demand). */
   transposed: number;
   transposedBytes: number;
 }
@@ -167,6 +169,11 @@ export function matmulWithConfig(
     }
     return;
   }
+  const finalMerge = (options.accumulate ? MatmulFlags.accumulate : 0) | finalFlags;
+  if (m === 1 || n === 1) {
+    productWithVector(config, exports, workspace, aPtr, bPtr, cPtr, m, k, n, options, finalMerge, arena);
+    return;
+  }
   if (!options.accumulate && computeTransposed(config, m, k, n)) {
     productByTranspose(config, exports, workspace, aPtr, bPtr, cPtr, m, k, n, options, arena);
     return;
@@ -220,6 +227,63 @@ export function matmulWithConfig(
   }
 }
 
+/** The workspace's result buffer, grown to hold `bytes`. */
+function resultBuffer(workspace: Workspace, bytes: number, arena: WasmArena): number {
+  if (workspace.transposedBytes < bytes) {
+    if (workspace.transposed !== 0) arena.free(workspace.transposed);
+    workspace.transposedBytes = Math.max(bytes, 2 * workspace.transposedBytes);
+    workspace.transposed = arena.alloc(workspace.transposedBytes, 64);
+  }
+  return workspace.transposed;
+}
+
+/**
+ * A product with one row or one column as matrix-vector products (`gemv_codegen.ts`): one pass over the matrix
+ * instead of packing it, then the kernel's epilogue merges the vector into C. The vector operand's elements are
+ * consecutive whichever way it is stored.
+ */
+function productWithVector(
+  config: MatmulConfig,
+  exports: MatmulExports,
+  workspace: Workspace,
+  aPtr: number,
+  bPtr: number,
+  cPtr: number,
+  m: number,
+  k: number,
+  n: number,
+  options: MatmulOptions,
+  flags: number,
+  arena: WasmArena,
+): void {
+  const bytes = config.precision === "f32" ? 4 : 8;
+  const y = resultBuffer(workspace, Math.max(m, n) * bytes, arena);
+  if (n === 1) {
+    // y[i] = Σ_p A(i, p)·b[p]: rows of A are contiguous, or (transposed) its columns are
+    if (options.transA) exports.gemvAxpy(y, aPtr, bPtr, m, k, m * bytes);
+    else exports.gemvDot(y, aPtr, bPtr, m, k, k * bytes);
+  } else {
+    // y[j] = Σ_p a[p]·B(p, j)
+    if (options.transB) exports.gemvDot(y, bPtr, aPtr, n, k, k * bytes);
+    else exports.gemvAxpy(y, bPtr, aPtr, n, k, n * bytes);
+  }
+  const delta = options.addendPtr === undefined ? 0 : options.addendPtr - cPtr;
+  const [rowStep, colStep] = n === 1 ? [1, 0] : [0, 1];
+  exports.merge(
+    y,
+    cPtr,
+    n * bytes,
+    m,
+    n,
+    flags,
+    options.biasPtr ?? 0,
+    options.scale ?? 1,
+    delta,
+    rowStep,
+    colStep,
+  );
+}
+
 /** The share of the work of `mr × nr` tiles over an m × n result that computes real entries. */
 function tileEfficiency(config: MatmulConfig, m: number, n: number): number {
   const nr = config.nv * (config.precision === "f32" ? 4 : 2);
@@ -259,12 +323,7 @@ function productByTranspose(
   arena: WasmArena,
 ): void {
   const bytes = config.precision === "f32" ? 4 : 8;
-  if (workspace.transposedBytes < m * n * bytes) {
-    if (workspace.transposed !== 0) arena.free(workspace.transposed);
-    workspace.transposedBytes = Math.max(m * n * bytes, 2 * workspace.transposedBytes);
-    workspace.transposed = arena.alloc(workspace.transposedBytes, 64);
-  }
-  const t = workspace.transposed;
+  const t = resultBuffer(workspace, m * n * bytes, arena);
   matmulWithConfig(config, bPtr, aPtr, t, n, k, m, {
     transA: !options.transB,
     transB: !options.transA,

@@ -5,6 +5,8 @@
  * @module
  */
 import { type FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
+import { forLoop, precisionOps } from "./float_codegen.ts";
+import { emitGemv } from "./gemv_codegen.ts";
 import { ARENA_MEMORY } from "./memory.ts";
 import { Op, Simd, ValType } from "./opcodes.ts";
 
@@ -37,55 +39,6 @@ function laneSplatPattern(lane: number, bytes: number): number[] {
  * relu. With scale and addend a product computes BLAS's C = alpha·A·B + D, e.g. an SGD step W − lr·gradient.
  */
 export const MatmulFlags = { accumulate: 1, bias: 2, relu: 4, scale: 8, addend: 16 } as const;
-
-/** Element size, lanes and the opcodes that differ between float32 and float64. */
-function precisionOps(precision: "f32" | "f64") {
-  return precision === "f32"
-    ? {
-      bytes: 4,
-      lanes: 4,
-      splat: Simd.v128_load32_splat,
-      add: Simd.f32x4_add,
-      mul: Simd.f32x4_mul,
-      max: Simd.f32x4_max,
-      madd: Simd.f32x4_relaxed_madd,
-      load: Op.f32_load,
-      store: Op.f32_store,
-      scalarAdd: Op.f32_add,
-      scalarMax: Op.f32_max,
-      scalarMul: Op.f32_mul,
-      splatScalar: Simd.f32x4_splat,
-      scalar: ValType.f32,
-      alignLog2: 2,
-    }
-    : {
-      bytes: 8,
-      lanes: 2,
-      splat: Simd.v128_load64_splat,
-      add: Simd.f64x2_add,
-      mul: Simd.f64x2_mul,
-      max: Simd.f64x2_max,
-      madd: Simd.f64x2_relaxed_madd,
-      load: Op.f64_load,
-      store: Op.f64_store,
-      scalarAdd: Op.f64_add,
-      scalarMax: Op.f64_max,
-      scalarMul: Op.f64_mul,
-      splatScalar: Simd.f64x2_splat,
-      scalar: ValType.f64,
-      alignLog2: 3,
-    };
-}
-
-/** `for (counter = 0; counter < limit; counter += step) body()`, with `limit` a local. */
-function forLoop(fn: FunctionBuilder, counter: number, limit: number, step: number, body: () => void): void {
-  fn.i32Const(0).set(counter);
-  fn.block().loop();
-  fn.get(counter).get(limit).op(Op.i32_ge_s).brIf(1);
-  body();
-  fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
-  fn.end().end();
-}
 
 /** `local += delta` where delta is a constant or another local. */
 function addTo(fn: FunctionBuilder, local: number, delta: { const: number } | { local: number }): void {
@@ -509,7 +462,8 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
 }
 
 /**
- * The module's bytes: exports `packA` (panels of MR rows), `packB` (panels of NR columns), `macro` and `merge`.
+ * The module's bytes: exports `packA` (panels of MR rows), `packB` (panels of NR columns), `macro`, `merge`,
+ * and the matrix-vector products `gemvDot` and `gemvAxpy`.
  *
  * @example
  * ```ts
@@ -526,6 +480,7 @@ export function matmulModuleBytes(shape: MatmulShape): Uint8Array {
   const micro = emitMicroKernel(builder, shape);
   const edge = emitMerge(builder, shape);
   emitMacroKernel(builder, shape, micro, edge);
+  emitGemv(builder, shape);
   return builder.build();
 }
 

@@ -133,6 +133,24 @@ for (const precision of ["f32", "f64"] as const) {
     assert.equal(computeTransposed(config, 128, 4, 10), false);
   });
 
+  Deno.test(`matmul ${precision} with one row or one column (matrix-vector) and every epilogue`, () => {
+    const shapes: [number, number, number][] = [[1, 300, 77], [77, 300, 1], [1, 7, 1], [1, 1, 9], [9, 1, 1], [
+      1,
+      1029,
+      5,
+    ], [33, 4, 1]];
+    for (const [m, k, n] of shapes) {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          check({ m, k, n, precision, options: { transA, transB } }, 12);
+          check({ m, k, n, precision, options: { transA, transB, bias: true, relu: true } }, 13);
+          check({ m, k, n, precision, options: { transA, transB, scale: -0.5, addend: true } }, 14);
+          check({ m, k, n, precision, options: { transA, transB, accumulate: true, bias: true } }, 15);
+        }
+      }
+    }
+  });
+
   Deno.test(`matmul ${precision} with k = 0 leaves C (accumulate) or zeroes it, then the epilogue`, () => {
     check({ m: 3, k: 0, n: 9, precision });
     check({ m: 3, k: 0, n: 9, precision, options: { accumulate: true, bias: true, relu: true } });

@@ -1,0 +1,124 @@
+/**
+ * Matrix-vector products, for products with one row or one column (`m = 1` or `n = 1`: a prediction for one
+ * sample, `dot(matrix, vector)`, a layer with one output). The blocked kernel would pack the whole matrix for a
+ * single row or column of work, reading it three times; these read every matrix element once.
+ *
+ * - `gemvDot(out, mat, vec, rows, depth, ldm)`: out[r] = Σ_p mat[r·ldm + p]·vec[p], where the matrix's rows
+ *   are contiguous (four vector accumulators per row, then the leftover elements).
+ * - `gemvAxpy(out, mat, vec, cols, depth, ldm)`: out[j] = Σ_p vec[p]·mat[p·ldm + j], where the matrix's columns
+ *   run along its rows: row by row, `out += vec[p] · row p`.
+ *
+ * Pointers and `ldm` are bytes, sizes elements. The driver (`matmul.ts`) merges `out` into C with the epilogue.
+ * @module
+ */
+import { forLoop, precisionOps } from "./float_codegen.ts";
+import type { MatmulShape } from "./matmul_codegen.ts";
+import type { FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
+import { Op, Simd, ValType } from "./opcodes.ts";
+
+const { i32, v128 } = ValType;
+
+type Ops = ReturnType<typeof precisionOps>;
+
+/** `while (counter + step <= limit) { body(); counter += step; }` */
+function whileFits(
+  fn: FunctionBuilder,
+  counter: number,
+  limit: number,
+  step: number,
+  body: () => void,
+): void {
+  fn.block().loop();
+  fn.get(counter).i32Const(step).op(Op.i32_add).get(limit).op(Op.i32_gt_s).brIf(1);
+  body();
+  fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
+  fn.end().end();
+}
+
+/** Pushes `base + index · bytes`. */
+function address(fn: FunctionBuilder, base: number, index: number, ops: Ops): FunctionBuilder {
+  return fn.get(base).get(index).i32Const(ops.bytes).op(Op.i32_mul).op(Op.i32_add);
+}
+
+function zeroVector(fn: FunctionBuilder, ops: Ops): FunctionBuilder {
+  return (ops.bytes === 4 ? fn.f32Const(0) : fn.f64Const(0)).simd(ops.splatScalar);
+}
+
+function emitDot(builder: ModuleBuilder, ops: Ops): void {
+  const fn = builder.addFunction("gemvDot", [i32, i32, i32, i32, i32, i32], []);
+  const [out, mat, vec, rows, depth, ldm] = [0, 1, 2, 3, 4, 5];
+  const r = fn.addLocal(i32), p = fn.addLocal(i32), row = fn.addLocal(i32), at = fn.addLocal(i32);
+  const from = fn.addLocal(i32);
+  const acc = [0, 1, 2, 3].map(() => fn.addLocal(v128));
+  const sum = fn.addLocal(ops.scalar);
+  const step = 4 * ops.lanes;
+  forLoop(fn, r, rows, 1, () => {
+    fn.get(mat).get(r).get(ldm).op(Op.i32_mul).op(Op.i32_add).set(row);
+    for (const a of acc) zeroVector(fn, ops).set(a);
+    fn.i32Const(0).set(p);
+    const multiplyAdd = (a: number, offset: number) => {
+      fn.get(a).get(at).simdMem(Simd.v128_load, offset, ops.alignLog2).get(from)
+        .simdMem(Simd.v128_load, offset, ops.alignLog2).simd(ops.mul).simd(ops.add).set(a);
+    };
+    const pointers = () => {
+      address(fn, row, p, ops).set(at);
+      address(fn, vec, p, ops).set(from);
+    };
+    whileFits(fn, p, depth, step, () => {
+      pointers();
+      acc.forEach((a, i) => multiplyAdd(a, i * 16));
+    });
+    whileFits(fn, p, depth, ops.lanes, () => {
+      pointers();
+      multiplyAdd(acc[0], 0);
+    });
+    fn.get(acc[0]).get(acc[1]).simd(ops.add).get(acc[2]).get(acc[3]).simd(ops.add).simd(ops.add).set(acc[0]);
+    fn.get(acc[0]).simdLane(ops.extractLane, 0);
+    for (let lane = 1; lane < ops.lanes; lane++) {
+      fn.get(acc[0]).simdLane(ops.extractLane, lane).op(ops.scalarAdd);
+    }
+    fn.set(sum);
+    whileFits(fn, p, depth, 1, () => {
+      fn.get(sum);
+      address(fn, row, p, ops).mem(ops.load, 0, ops.alignLog2);
+      address(fn, vec, p, ops).mem(ops.load, 0, ops.alignLog2);
+      fn.op(ops.scalarMul).op(ops.scalarAdd).set(sum);
+    });
+    address(fn, out, r, ops).get(sum).mem(ops.store, 0, ops.alignLog2);
+  });
+}
+
+function emitAxpy(builder: ModuleBuilder, ops: Ops): void {
+  const fn = builder.addFunction("gemvAxpy", [i32, i32, i32, i32, i32, i32], []);
+  const [out, mat, vec, cols, depth, ldm] = [0, 1, 2, 3, 4, 5];
+  const j = fn.addLocal(i32), p = fn.addLocal(i32), row = fn.addLocal(i32), at = fn.addLocal(i32);
+  const scale = fn.addLocal(ops.scalar), scaleVector = fn.addLocal(v128);
+  forLoop(fn, j, cols, 1, () => {
+    address(fn, out, j, ops);
+    (ops.bytes === 4 ? fn.f32Const(0) : fn.f64Const(0)).mem(ops.store, 0, ops.alignLog2);
+  });
+  forLoop(fn, p, depth, 1, () => {
+    address(fn, vec, p, ops).mem(ops.load, 0, ops.alignLog2).tee(scale).simd(ops.splatScalar).set(
+      scaleVector,
+    );
+    fn.get(mat).get(p).get(ldm).op(Op.i32_mul).op(Op.i32_add).set(row);
+    fn.i32Const(0).set(j);
+    whileFits(fn, j, cols, ops.lanes, () => {
+      address(fn, out, j, ops).tee(at).get(at).simdMem(Simd.v128_load, 0, ops.alignLog2).get(scaleVector);
+      address(fn, row, j, ops).simdMem(Simd.v128_load, 0, ops.alignLog2);
+      fn.simd(ops.mul).simd(ops.add).simdMem(Simd.v128_store, 0, ops.alignLog2);
+    });
+    whileFits(fn, j, cols, 1, () => {
+      address(fn, out, j, ops).tee(at).get(at).mem(ops.load, 0, ops.alignLog2).get(scale);
+      address(fn, row, j, ops).mem(ops.load, 0, ops.alignLog2);
+      fn.op(ops.scalarMul).op(ops.scalarAdd).mem(ops.store, 0, ops.alignLog2);
+    });
+  });
+}
+
+/** Adds the exports `gemvDot` and `gemvAxpy` for the shape's precision to a matmul module. */
+export function emitGemv(builder: ModuleBuilder, shape: MatmulShape): void {
+  const ops = precisionOps(shape.precision);
+  emitDot(builder, ops);
+  emitAxpy(builder, ops);
+}

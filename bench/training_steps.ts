@@ -1,7 +1,8 @@
 /**
  * Training steps as users write them, on the CPU backend: the 784-256-10 network of the demo (softmax
- * probabilities and their categorical crossentropy, batch 128) with three optimizers — plain SGD, SGD with momentum and L2 weight decay (the demo's
- * step), and Adam — each compiled with `T.compile` and timed over a fixed batch (median ms per step).
+ * probabilities and their categorical crossentropy, batch 128) with three optimizers — plain SGD, SGD with
+ * momentum and L2 weight decay (the demo's step), and Adam — and a logistic regression on the same batch, each
+ * compiled with `T.compile` and timed over a fixed batch (median ms per step).
  *
  *   deno run -A bench/training_steps.ts
  * @module
@@ -9,6 +10,21 @@
 import * as T from "../mod.ts";
 
 type Optimizer = "sgd" | "momentum+decay" | "adam";
+
+/** Logistic regression on the same batch (784 → 1, sigmoid and binary crossentropy, SGD): matrix-vector products. */
+function logisticRegressionStep() {
+  const rng = T.randomState(4);
+  const w = T.shared(rng.normal([784], 0, 0.01), "w"), b = T.shared(T.array(0), "b");
+  const x = T.matrix("x"), y = T.vector("y");
+  const loss = T.mean(T.binaryCrossentropy(T.sigmoid(T.add(T.dot(x, w), b)), y));
+  const [gw, gb] = T.grad(loss, [w, b]);
+  const step = T.compile([x, y], loss, {
+    updates: [[w, T.sub(w, T.mul(0.1, gw))], [b, T.sub(b, T.mul(0.1, gb))]],
+  });
+  const xs = rng.uniform([128, 784], 0, 1);
+  const ys = new T.NDArray(Float32Array.from({ length: 128 }, (_, i) => i % 2), [128]);
+  return () => step(xs, ys);
+}
 
 function trainingStep(optimizer: Optimizer) {
   const rng = T.randomState(5);
@@ -52,9 +68,9 @@ function trainingStep(optimizer: Optimizer) {
 console.log(
   `training steps, 784-256-10, batch 128 — ${new Date().toISOString()} — deno ${Deno.version.deno}`,
 );
-for (const optimizer of ["sgd", "momentum+decay", "adam"] as const) {
+for (const optimizer of ["sgd", "momentum+decay", "adam", "logistic regression"] as const) {
   const start = performance.now();
-  const step = trainingStep(optimizer);
+  const step = optimizer === "logistic regression" ? logisticRegressionStep() : trainingStep(optimizer);
   await step();
   const first = performance.now() - start;
   const warm = performance.now();
@@ -67,7 +83,7 @@ for (const optimizer of ["sgd", "momentum+decay", "adam"] as const) {
   }
   times.sort((a, b) => a - b);
   console.log(
-    `${optimizer.padEnd(16)} ${times[times.length >> 1].toFixed(2)} ms/step  (first call in this process ${
+    `${optimizer.padEnd(20)} ${times[times.length >> 1].toFixed(3)} ms/step  (first call in this process ${
       first.toFixed(0)
     } ms)`,
   );

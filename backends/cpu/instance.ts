@@ -140,8 +140,9 @@ export class Instance implements StepHost {
         ctx.bases[s] = sparePointer(slot.variable!, program.arena) / BYTES_PER_ELEMENT[slot.dtype];
       }
     });
-    this.refresh();
     const memory = program.arena.memory;
+    // the arena views change only when the memory grows (a new buffer): otherwise last call's are still right
+    if (memory.buffer !== ctx.buffer) this.refresh();
     for (const step of this.steps) {
       step.run(ctx);
       if (memory.buffer !== ctx.buffer) this.refresh();

@@ -154,6 +154,13 @@ Deno.test("cpu backend: calls with the same shapes reuse the arena; new shapes g
   assert.equal(compiledSourceCount(), sources);
   const [y] = await run(9);
   assert.deepEqual(y.shape, [9]);
+  // alternating shapes: each call is served by the instance of its own shapes
+  const xa = uniform([5, 8], "float32"), xb = uniform([9, 8], "float32"), wv = uniform([8, 4], "float32");
+  for (const xv of [xa, xb, xa, xa, xb]) {
+    const [out] = await exe.run([xv, wv]);
+    const [expected] = evaluate([T.sum(T.exp(T.matmul(x, w)), 1)], new Map([[x, xv], [w, wv]]));
+    assertClose(out, expected, { rel: 1e-5, abs: 1e-6 }, `shape ${xv.shape}`);
+  }
 });
 
 Deno.test("cpu backend: compiling the same graph again reuses the compiled program", async () => {

@@ -1,6 +1,6 @@
 /**
  * What the float32 and float64 kernels' code generators share: the opcodes that differ by precision (element
- * size, SIMD lanes, vector and scalar arithmetic) and a counted loop.
+ * size, SIMD lanes, vector and scalar arithmetic) and counted loops.
  * @module
  */
 import type { FunctionBuilder } from "./module_builder.ts";
@@ -58,6 +58,21 @@ export function forLoop(
   fn.i32Const(0).set(counter);
   fn.block().loop();
   fn.get(counter).get(limit).op(Op.i32_ge_s).brIf(1);
+  body();
+  fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
+  fn.end().end();
+}
+
+/** `while (counter + step <= limit) { body(); counter += step; }` */
+export function whileFits(
+  fn: FunctionBuilder,
+  counter: number,
+  limit: number,
+  step: number,
+  body: () => void,
+): void {
+  fn.block().loop();
+  fn.get(counter).i32Const(step).op(Op.i32_add).get(limit).op(Op.i32_gt_s).brIf(1);
   body();
   fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
   fn.end().end();

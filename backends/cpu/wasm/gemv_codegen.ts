@@ -11,7 +11,7 @@
  * Pointers and `ldm` are bytes, sizes elements. The driver (`matmul.ts`) merges `out` into C with the epilogue.
  * @module
  */
-import { forLoop, precisionOps } from "./float_codegen.ts";
+import { forLoop, precisionOps, whileFits } from "./float_codegen.ts";
 import type { MatmulShape } from "./matmul_codegen.ts";
 import type { FunctionBuilder, ModuleBuilder } from "./module_builder.ts";
 import { Op, Simd, ValType } from "./opcodes.ts";
@@ -19,21 +19,6 @@ import { Op, Simd, ValType } from "./opcodes.ts";
 const { i32, v128 } = ValType;
 
 type Ops = ReturnType<typeof precisionOps>;
-
-/** `while (counter + step <= limit) { body(); counter += step; }` */
-function whileFits(
-  fn: FunctionBuilder,
-  counter: number,
-  limit: number,
-  step: number,
-  body: () => void,
-): void {
-  fn.block().loop();
-  fn.get(counter).i32Const(step).op(Op.i32_add).get(limit).op(Op.i32_gt_s).brIf(1);
-  body();
-  fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
-  fn.end().end();
-}
 
 /** Pushes `base + index · bytes`. */
 function address(fn: FunctionBuilder, base: number, index: number, ops: Ops): FunctionBuilder {

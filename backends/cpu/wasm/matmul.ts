@@ -169,13 +169,13 @@ export function matmulWithConfig(
     }
     return;
   }
-  const finalMerge = (options.accumulate ? MatmulFlags.accumulate : 0) | finalFlags;
+  const call: ProductCall = { config, exports, workspace, arena, aPtr, bPtr, cPtr, m, k, n, options };
   if (m === 1 || n === 1) {
-    productWithVector(config, exports, workspace, aPtr, bPtr, cPtr, m, k, n, options, finalMerge, arena);
+    productWithVector(call, (options.accumulate ? MatmulFlags.accumulate : 0) | finalFlags);
     return;
   }
   if (!options.accumulate && computeTransposed(config, m, k, n)) {
-    productByTranspose(config, exports, workspace, aPtr, bPtr, cPtr, m, k, n, options, arena);
+    productByTranspose(call, finalFlags);
     return;
   }
   // Byte strides of element (i, p) of op(A) and element (j, p) of op(B).
@@ -227,8 +227,23 @@ export function matmulWithConfig(
   }
 }
 
+/** One product as `matmulWithConfig` was asked for it, for the strategies below. */
+interface ProductCall {
+  readonly config: MatmulConfig;
+  readonly exports: MatmulExports;
+  readonly workspace: Workspace;
+  readonly arena: WasmArena;
+  readonly aPtr: number;
+  readonly bPtr: number;
+  readonly cPtr: number;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly options: MatmulOptions;
+}
+
 /** The workspace's result buffer, grown to hold `bytes`. */
-function resultBuffer(workspace: Workspace, bytes: number, arena: WasmArena): number {
+function resultBuffer({ workspace, arena }: ProductCall, bytes: number): number {
   if (workspace.transposedBytes < bytes) {
     if (workspace.transposed !== 0) arena.free(workspace.transposed);
     workspace.transposedBytes = Math.max(bytes, 2 * workspace.transposedBytes);
@@ -238,50 +253,37 @@ function resultBuffer(workspace: Workspace, bytes: number, arena: WasmArena): nu
 }
 
 /**
- * A product with one row or one column as matrix-vector products (`gemv_codegen.ts`): one pass over the matrix
- * instead of packing it, then the kernel's epilogue merges the vector into C. The vector operand's elements are
- * consecutive whichever way it is stored.
+ * Merges the m × n result whose element (i, j) is at `from + (i·rowStep + j·colStep)` elements into C with the
+ * epilogue of `flags` (the kernel's own merge, so the rounding is the kernel's).
  */
-function productWithVector(
-  config: MatmulConfig,
-  exports: MatmulExports,
-  workspace: Workspace,
-  aPtr: number,
-  bPtr: number,
-  cPtr: number,
-  m: number,
-  k: number,
-  n: number,
-  options: MatmulOptions,
-  flags: number,
-  arena: WasmArena,
-): void {
-  const bytes = config.precision === "f32" ? 4 : 8;
-  const y = resultBuffer(workspace, Math.max(m, n) * bytes, arena);
+function mergeResult(call: ProductCall, from: number, flags: number, rowStep: number, colStep: number): void {
+  const { exports, cPtr, m, n, options } = call;
+  const bytes = call.config.precision === "f32" ? 4 : 8;
+  const delta = options.addendPtr === undefined ? 0 : options.addendPtr - cPtr;
+  const [bias, alpha] = [options.biasPtr ?? 0, options.scale ?? 1];
+  exports.merge(from, cPtr, n * bytes, m, n, flags, bias, alpha, delta, rowStep, colStep);
+}
+
+/**
+ * A product with one row or one column as matrix-vector products (`gemv_codegen.ts`): one pass over the matrix
+ * instead of packing it, then merged into C. The vector operand's elements are consecutive whichever way it is
+ * stored.
+ */
+function productWithVector(call: ProductCall, flags: number): void {
+  const { exports, aPtr, bPtr, m, k, n, options } = call;
+  const bytes = call.config.precision === "f32" ? 4 : 8;
+  const y = resultBuffer(call, Math.max(m, n) * bytes);
   if (n === 1) {
     // y[i] = Σ_p A(i, p)·b[p]: rows of A are contiguous, or (transposed) its columns are
     if (options.transA) exports.gemvAxpy(y, aPtr, bPtr, m, k, m * bytes);
     else exports.gemvDot(y, aPtr, bPtr, m, k, k * bytes);
+    mergeResult(call, y, flags, 1, 0);
   } else {
     // y[j] = Σ_p a[p]·B(p, j)
     if (options.transB) exports.gemvDot(y, bPtr, aPtr, n, k, k * bytes);
     else exports.gemvAxpy(y, bPtr, aPtr, n, k, n * bytes);
+    mergeResult(call, y, flags, 0, 1);
   }
-  const delta = options.addendPtr === undefined ? 0 : options.addendPtr - cPtr;
-  const [rowStep, colStep] = n === 1 ? [1, 0] : [0, 1];
-  exports.merge(
-    y,
-    cPtr,
-    n * bytes,
-    m,
-    n,
-    flags,
-    options.biasPtr ?? 0,
-    options.scale ?? 1,
-    delta,
-    rowStep,
-    colStep,
-  );
 }
 
 /** The share of the work of `mr × nr` tiles over an m × n result that computes real entries. */
@@ -290,13 +292,14 @@ function tileEfficiency(config: MatmulConfig, m: number, n: number): number {
   return (m / (Math.ceil(m / config.mr) * config.mr)) * (n / (Math.ceil(n / nr) * nr));
 }
 
-/** Largest result (elements) computed as Cᵀ: its epilogue then runs in JavaScript, about 1 ns per element. */
+/** Largest result (elements) computed as Cᵀ: it passes through a workspace buffer of that size. */
 const MAX_TRANSPOSED_RESULT = 1 << 16;
 
 /**
- * True when `matmulWithConfig` computes this product as Cᵀ = op(B)ᵀ·op(A)ᵀ: when that wastes clearly less of the tiles than C = op(A)·op(B) — a narrow result such as
- * a 128×10 layer output fills 8-wide tiles to 62%, its 10×128 transpose fills 5-row tiles exactly — and the
- * saved multiply-adds (2k per entry and wasted share) outweigh the transposing epilogue (worth ~100 of them).
+ * True when `matmulWithConfig` computes this product as Cᵀ = op(B)ᵀ·op(A)ᵀ: when that wastes clearly less of
+ * the tiles than C = op(A)·op(B) — a narrow result such as a 128×10 layer output fills 8-wide tiles to 62%, its
+ * 10×128 transpose fills 5-row tiles exactly — and the saved multiply-adds (2k per entry and wasted share)
+ * outweigh the transposing merge (scalar, worth ~100 of them per entry).
  */
 export function computeTransposed(config: MatmulConfig, m: number, k: number, n: number): boolean {
   if (m * n > MAX_TRANSPOSED_RESULT) return false;
@@ -306,35 +309,17 @@ export function computeTransposed(config: MatmulConfig, m: number, k: number, n:
 
 /**
  * C = op(A)·op(B) computed as Cᵀ = op(B)ᵀ·op(A)ᵀ into the workspace (a row-major operand read as transposed is
- * the transpose, so this only swaps the operands and flips both flags), then merged into C transposed by the
- * kernel's own epilogue (scale, addend, bias, relu, with the kernel's rounding).
+ * the transpose, so this only swaps the operands and flips both flags), then merged into C transposed.
  */
-function productByTranspose(
-  config: MatmulConfig,
-  exports: MatmulExports,
-  workspace: Workspace,
-  aPtr: number,
-  bPtr: number,
-  cPtr: number,
-  m: number,
-  k: number,
-  n: number,
-  options: MatmulOptions,
-  arena: WasmArena,
-): void {
-  const bytes = config.precision === "f32" ? 4 : 8;
-  const t = resultBuffer(workspace, m * n * bytes, arena);
+function productByTranspose(call: ProductCall, flags: number): void {
+  const { config, arena, aPtr, bPtr, m, k, n, options } = call;
+  const t = resultBuffer(call, m * n * (config.precision === "f32" ? 4 : 8));
   matmulWithConfig(config, bPtr, aPtr, t, n, k, m, {
     transA: !options.transB,
     transB: !options.transA,
     arena,
   });
-  const flags = (options.biasPtr !== undefined ? MatmulFlags.bias : 0) |
-    (options.relu ? MatmulFlags.relu : 0) |
-    (options.scale !== undefined ? MatmulFlags.scale : 0) |
-    (options.addendPtr !== undefined ? MatmulFlags.addend : 0);
-  const delta = options.addendPtr === undefined ? 0 : options.addendPtr - cPtr;
-  exports.merge(t, cPtr, n * bytes, m, n, flags, options.biasPtr ?? 0, options.scale ?? 1, delta, 1, m);
+  mergeResult(call, t, flags, 1, m);
 }
 
 /**

@@ -93,6 +93,19 @@ interface MatmulExports {
     rowStep: number,
     colStep: number,
   ): void;
+  microStrided(
+    aPanel: number,
+    b: number,
+    k: number,
+    c: number,
+    ldc: number,
+    flags: number,
+    bias: number,
+    alpha: number,
+    delta: number,
+    rows: number,
+    ldb: number,
+  ): void;
   gemvDot(out: number, mat: number, vec: number, rows: number, depth: number, ldm: number): void;
   gemvAxpy(out: number, mat: number, vec: number, cols: number, depth: number, ldm: number): void;
 }
@@ -172,6 +185,10 @@ export function matmulWithConfig(
   const call: ProductCall = { config, exports, workspace, arena, aPtr, bPtr, cPtr, m, k, n, options };
   if (m === 1 || n === 1) {
     productWithVector(call, (options.accumulate ? MatmulFlags.accumulate : 0) | finalFlags);
+    return;
+  }
+  if (fewRowsInPlace(config, m, k, n, options)) {
+    productFewRows(call, (options.accumulate ? MatmulFlags.accumulate : 0) | finalFlags);
     return;
   }
   if (!options.accumulate && computeTransposed(config, m, k, n)) {
@@ -283,6 +300,86 @@ function productWithVector(call: ProductCall, flags: number): void {
     if (options.transB) exports.gemvDot(y, bPtr, aPtr, n, k, k * bytes);
     else exports.gemvAxpy(y, bPtr, aPtr, n, k, n * bytes);
     mergeResult(call, y, flags, 0, 1);
+  }
+}
+
+/**
+ * When B is read in place: up to this many row blocks (each reads all of B again, from cache), and rows of B at
+ * most this many bytes apart. Measured on 784×256 to 2048×2048 matrices: with rows 2 KB or more apart, the
+ * micro-kernel's walk down a column strip touches a new page every few steps and packing wins instead.
+ */
+const FEW_ROW_BLOCKS = 4;
+const MAX_IN_PLACE_ROW_BYTES = 1024;
+
+/**
+ * True when a product has few row blocks and a row-major B at least one tile wide with short rows, and its
+ * depth fits the packing buffers whole: then the micro-kernel reads B in place instead of packing it first
+ * (packing costs a pass over B that only a few tiles per column strip would use).
+ */
+export function fewRowsInPlace(
+  config: MatmulConfig,
+  m: number,
+  k: number,
+  n: number,
+  options: MatmulOptions,
+): boolean {
+  const bytes = config.precision === "f32" ? 4 : 8;
+  const nr = config.nv * (16 / bytes);
+  return m <= FEW_ROW_BLOCKS * config.mr && !options.transB && n >= nr &&
+    n * bytes <= MAX_IN_PLACE_ROW_BYTES &&
+    config.mr * k <= (config.mc + config.mr) * config.kc && k * nr <= config.kc * (config.nc + nr);
+}
+
+/**
+ * A product of a few row blocks: per block, A packed as one panel (all of its depth) and whole-width column
+ * tiles with B read in place (`microStrided`); the leftover columns are packed once and run by the macro kernel.
+ */
+function productFewRows(call: ProductCall, flags: number): void {
+  const { config, exports, workspace, aPtr, bPtr, cPtr, m, k, n, options } = call;
+  const bytes = config.precision === "f32" ? 4 : 8;
+  const nr = config.nv * (16 / bytes);
+  const bias = options.biasPtr ?? 0, alpha = options.scale ?? 1;
+  const delta = options.addendPtr === undefined ? 0 : options.addendPtr - cPtr;
+  const ldc = n * bytes;
+  const whole = n - (n % nr);
+  const aRow = options.transA ? bytes : k * bytes, aDepth = options.transA ? m * bytes : bytes;
+  if (whole < n) exports.packB(workspace.bPack, bPtr + whole * bytes, bytes, ldc, n - whole, k);
+  for (let i0 = 0; i0 < m; i0 += config.mr) {
+    const rows = Math.min(config.mr, m - i0), c = cPtr + i0 * ldc;
+    exports.packA(workspace.aPack, aPtr + i0 * aRow, aRow, aDepth, rows, k);
+    for (let j = 0; j < whole; j += nr) {
+      const at = j * bytes;
+      exports.microStrided(
+        workspace.aPack,
+        bPtr + at,
+        k,
+        c + at,
+        ldc,
+        flags,
+        bias + at,
+        alpha,
+        delta,
+        rows,
+        ldc,
+      );
+    }
+    if (whole < n) {
+      const at = whole * bytes;
+      exports.macro(
+        workspace.aPack,
+        workspace.bPack,
+        c + at,
+        ldc,
+        rows,
+        n - whole,
+        k,
+        flags,
+        bias + at,
+        workspace.tile,
+        alpha,
+        delta,
+      );
+    }
   }
 }
 

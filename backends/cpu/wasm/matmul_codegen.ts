@@ -228,13 +228,33 @@ function emitPack(builder: ModuleBuilder, name: string, width: number, shape: Ma
  * `kc` depth steps, then the epilogue of `flags` (see `MatmulFlags`). `ldc` is C's row stride in bytes. Only
  * the first `rows` rows of C are read and written (the last row block of a matrix whose height is not a
  * multiple of MR), so such tiles need no scratch tile and scalar merge.
+ *
+ * With `stridedB` the function is exported as `microStrided` and takes one more parameter, `ldb`: B is read in
+ * place, NR consecutive columns of a row-major matrix whose rows are `ldb` bytes apart (a product with at most
+ * MR rows reads each element of B once, so packing B would only add a pass).
  */
-function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
+function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape, stridedB = false): number {
   const ops = precisionOps(shape.precision);
   const { mr, nv, unroll } = shape;
   const nr = nv * ops.lanes;
-  const fn = builder.addFunction(undefined, [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32, i32], []);
-  const [aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta, rows] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const params = [i32, i32, i32, i32, i32, i32, i32, ops.scalar, i32, i32, ...(stridedB ? [i32] : [])];
+  const fn = builder.addFunction(stridedB ? "microStrided" : undefined, params, []);
+  const [aPanel, bPanel, kc, c, ldc, flags, bias, alpha, delta, rows, ldb] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+  ];
+  // with B in place, depth step s of an unrolled iteration is s·ldb bytes on
+  const ldbTimes = stridedB ? Array.from({ length: unroll + 1 }, () => fn.addLocal(i32)) : [];
+  ldbTimes.forEach((local, s) => fn.get(ldb).i32Const(s).op(Op.i32_mul).set(local));
   const p = fn.addLocal(i32), row = fn.addLocal(i32);
   const acc: number[][] = [];
   for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => fn.addLocal(v128)));
@@ -262,7 +282,13 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
   };
   const step = (s: number) => {
     for (let v = 0; v < nv; v++) {
-      fn.get(bPanel).simdMem(Simd.v128_load, (s * nr + v * ops.lanes) * ops.bytes, 4).set(b[v]);
+      if (stridedB) {
+        fn.get(bPanel);
+        if (s > 0) fn.get(ldbTimes[s]).op(Op.i32_add);
+        fn.simdMem(Simd.v128_load, v * ops.lanes * ops.bytes, ops.alignLog2).set(b[v]);
+      } else {
+        fn.get(bPanel).simdMem(Simd.v128_load, (s * nr + v * ops.lanes) * ops.bytes, 4).set(b[v]);
+      }
     }
     for (let r = 0; r < mr; r++) {
       loadA(s, r);
@@ -275,7 +301,7 @@ function emitMicroKernel(builder: ModuleBuilder, shape: MatmulShape): number {
   };
   const advance = (steps: number) => {
     addTo(fn, aPanel, { const: steps * mr * ops.bytes });
-    addTo(fn, bPanel, { const: steps * nr * ops.bytes });
+    addTo(fn, bPanel, stridedB ? { local: ldbTimes[steps] } : { const: steps * nr * ops.bytes });
     addTo(fn, p, { const: steps });
   };
 
@@ -463,7 +489,7 @@ function emitMacroKernel(builder: ModuleBuilder, shape: MatmulShape, micro: numb
 
 /**
  * The module's bytes: exports `packA` (panels of MR rows), `packB` (panels of NR columns), `macro`, `merge`,
- * and the matrix-vector products `gemvDot` and `gemvAxpy`.
+ * `microStrided` (the micro-kernel reading B in place), and the matrix-vector products `gemvDot` and `gemvAxpy`.
  *
  * @example
  * ```ts
@@ -481,6 +507,7 @@ export function matmulModuleBytes(shape: MatmulShape): Uint8Array {
   const edge = emitMerge(builder, shape);
   emitMacroKernel(builder, shape, micro, edge);
   emitGemv(builder, shape);
+  emitMicroKernel(builder, shape, true);
   return builder.build();
 }
 

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import {
   computeTransposed,
   DEFAULT_MATMUL_CONFIGS,
+  fewRowsInPlace,
   type MatmulConfig,
   matmulF32,
   matmulF64,
@@ -147,6 +148,22 @@ for (const precision of ["f32", "f64"] as const) {
           check({ m, k, n, precision, options: { transA, transB, scale: -0.5, addend: true } }, 14);
           check({ m, k, n, precision, options: { transA, transB, accumulate: true, bias: true } }, 15);
         }
+      }
+    }
+  });
+
+  Deno.test(`matmul ${precision} with at most five rows reads B in place, with every epilogue`, () => {
+    const shapes: [number, number, number][] = [[2, 300, 256], [5, 7, 17], [3, 1, 8], [4, 129, 33], [
+      5,
+      300,
+      9,
+    ]];
+    for (const [m, k, n] of shapes) {
+      for (const transA of [false, true]) {
+        check({ m, k, n, precision, options: { transA } }, 16);
+        check({ m, k, n, precision, options: { transA, bias: true, relu: true } }, 17);
+        check({ m, k, n, precision, options: { transA, scale: 2, addend: true } }, 18);
+        check({ m, k, n, precision, options: { transA, accumulate: true, bias: true } }, 19);
       }
     }
   });

@@ -110,14 +110,14 @@ interface MatmulExports {
   gemvAxpy(out: number, mat: number, vec: number, cols: number, depth: number, ldm: number): void;
 }
 
-/** Scratch buffers one variant keeps in one arena: packed blocks, an edge tile, a transposed result. */
+/** Scratch buffers one variant keeps in one arena: packed blocks, an edge tile, a result to merge into C. */
 interface Workspace {
   aPack: number;
   bPack: number;
   tile: number;
   /** Where a product computed as Cᵀ, or one row or column, lands before its epilogue (grown on demand). */
-  transposed: number;
-  transposedBytes: number;
+  result: number;
+  resultBytes: number;
 }
 
 function kernelsFor(
@@ -138,8 +138,8 @@ function kernelsFor(
       aPack: arena.alloc((config.mc + config.mr) * config.kc * bytes + 64, 64),
       bPack: arena.alloc(config.kc * (config.nc + nr) * bytes, 64),
       tile: arena.alloc(config.mr * nr * bytes, 64),
-      transposed: 0,
-      transposedBytes: 0,
+      result: 0,
+      resultBytes: 0,
     };
     return { exports, workspace };
   });
@@ -261,12 +261,12 @@ interface ProductCall {
 
 /** The workspace's result buffer, grown to hold `bytes`. */
 function resultBuffer({ workspace, arena }: ProductCall, bytes: number): number {
-  if (workspace.transposedBytes < bytes) {
-    if (workspace.transposed !== 0) arena.free(workspace.transposed);
-    workspace.transposedBytes = Math.max(bytes, 2 * workspace.transposedBytes);
-    workspace.transposed = arena.alloc(workspace.transposedBytes, 64);
+  if (workspace.resultBytes < bytes) {
+    if (workspace.result !== 0) arena.free(workspace.result);
+    workspace.resultBytes = Math.max(bytes, 2 * workspace.resultBytes);
+    workspace.result = arena.alloc(workspace.resultBytes, 64);
   }
-  return workspace.transposed;
+  return workspace.result;
 }
 
 /**

@@ -152,12 +152,21 @@ for (const precision of ["f32", "f64"] as const) {
     }
   });
 
-  Deno.test(`matmul ${precision} with at most five rows reads B in place, with every epilogue`, () => {
-    const shapes: [number, number, number][] = [[2, 300, 256], [5, 7, 17], [3, 1, 8], [4, 129, 33], [
-      5,
-      300,
-      9,
-    ]];
+  Deno.test(`matmul ${precision} with a few row blocks reads B in place, with every epilogue`, () => {
+    const shapes: [number, number, number][] = [
+      [2, 300, 128],
+      [5, 7, 17],
+      [3, 1, 8],
+      [4, 129, 33],
+      [5, 300, 9],
+      [13, 50, 37],
+      [20, 64, 16],
+    ];
+    const config = DEFAULT_MATMUL_CONFIGS[precision];
+    for (const [m, k, n] of shapes) {
+      assert.ok(fewRowsInPlace(config, m, k, n, {}), `${m}×${k}×${n} reads B in place`);
+      assert.equal(fewRowsInPlace(config, m, k, n, { transB: true }), false);
+    }
     for (const [m, k, n] of shapes) {
       for (const transA of [false, true]) {
         check({ m, k, n, precision, options: { transA } }, 16);

@@ -101,9 +101,75 @@ function emitAxpy(builder: ModuleBuilder, ops: Ops): void {
   });
 }
 
-/** Adds the exports `gemvDot` and `gemvAxpy` for the shape's precision to a matmul module. */
+/** Columns of C per block of `rowsAxpy`: `rows` rows of them stay in L1 while B streams by. */
+const ROWS_BLOCK = 1024;
+
+/**
+ * `rowsAxpy{R}(out, mat, a, cols, depth, ldm, aRow, aDepth)` for R rows: out[i][j] = Σ_p a_i[p]·mat[p·ldm + j]
+ * with out row-major (`cols` per row), a_i[p] at `a + i·aRow + p·aDepth` bytes. B streams row by row (each of
+ * its elements read once, in order) while blocks of the R output rows stay in L1: a product of a few rows with
+ * a wide B, where reading B in column strips crosses a page every few steps.
+ */
+function emitRowsAxpy(builder: ModuleBuilder, ops: Ops, rows: number): void {
+  const fn = builder.addFunction(`rowsAxpy${rows}`, [i32, i32, i32, i32, i32, i32, i32, i32], []);
+  const [out, mat, a, cols, depth, ldm, aRow, aDepth] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const j = fn.addLocal(i32), p = fn.addLocal(i32), row = fn.addLocal(i32), j0 = fn.addLocal(i32);
+  const end = fn.addLocal(i32), at = fn.addLocal(i32), b = fn.addLocal(v128);
+  const scales = Array.from({ length: rows }, () => fn.addLocal(ops.scalar));
+  const splats = Array.from({ length: rows }, () => fn.addLocal(v128));
+  const zero = () => (ops.bytes === 4 ? fn.f32Const(0) : fn.f64Const(0));
+  // out row i, element j: out + (i·cols + j)·bytes
+  const outAt = (i: number) => {
+    fn.get(out).get(cols).i32Const(i).op(Op.i32_mul).get(j).op(Op.i32_add).i32Const(ops.bytes).op(Op.i32_mul);
+    fn.op(Op.i32_add);
+  };
+  forLoop(fn, j, cols, 1, () => {
+    for (let i = 0; i < rows; i++) {
+      outAt(i);
+      zero().mem(ops.store, 0, ops.alignLog2);
+    }
+  });
+  forLoop(fn, j0, cols, ROWS_BLOCK, () => {
+    // end = min(j0 + block, cols)
+    fn.get(j0).i32Const(ROWS_BLOCK).op(Op.i32_add).tee(end).get(cols).get(end).get(cols).op(Op.i32_lt_s);
+    fn.op(Op.select).set(end);
+    forLoop(fn, p, depth, 1, () => {
+      for (let i = 0; i < rows; i++) {
+        fn.get(a).get(aRow).i32Const(i).op(Op.i32_mul).op(Op.i32_add).get(p).get(aDepth).op(Op.i32_mul);
+        fn.op(Op.i32_add).mem(ops.load, 0, ops.alignLog2).tee(scales[i]).simd(ops.splatScalar).set(splats[i]);
+      }
+      fn.get(mat).get(p).get(ldm).op(Op.i32_mul).op(Op.i32_add).set(row);
+      fn.get(j0).set(j);
+      whileFits(fn, j, end, ops.lanes, () => {
+        address(fn, row, j, ops).simdMem(Simd.v128_load, 0, ops.alignLog2).set(b);
+        for (let i = 0; i < rows; i++) {
+          outAt(i);
+          fn.tee(at).get(at).simdMem(Simd.v128_load, 0, ops.alignLog2).get(splats[i]).get(b).simd(ops.mul);
+          fn.simd(ops.add).simdMem(Simd.v128_store, 0, ops.alignLog2);
+        }
+      });
+      whileFits(fn, j, end, 1, () => {
+        for (let i = 0; i < rows; i++) {
+          outAt(i);
+          fn.tee(at).get(at).mem(ops.load, 0, ops.alignLog2).get(scales[i]);
+          address(fn, row, j, ops).mem(ops.load, 0, ops.alignLog2);
+          fn.op(ops.scalarMul).op(ops.scalarAdd).mem(ops.store, 0, ops.alignLog2);
+        }
+      });
+    });
+  });
+}
+
+/** Most rows `rowsAxpy` handles (`rowsAxpy2` … `rowsAxpy{MAX_AXPY_ROWS}`). */
+export const MAX_AXPY_ROWS = 4;
+
+/**
+ * Adds the exports `gemvDot`, `gemvAxpy` and `rowsAxpy2` … `rowsAxpy4` for the shape's precision to a matmul
+ * module.
+ */
 export function emitGemv(builder: ModuleBuilder, shape: MatmulShape): void {
   const ops = precisionOps(shape.precision);
   emitDot(builder, ops);
   emitAxpy(builder, ops);
+  for (let rows = 2; rows <= MAX_AXPY_ROWS; rows++) emitRowsAxpy(builder, ops, rows);
 }

@@ -4,6 +4,7 @@
  * `kc × nc` blocks, A in `mc × kc` blocks, and a register-blocked micro-kernel runs over the packed panels.
  * @module
  */
+import { MAX_AXPY_ROWS } from "./gemv_codegen.ts";
 import { MatmulFlags, matmulModuleBytes, matmulModuleName, type MatmulShape } from "./matmul_codegen.ts";
 import { fixedExports, forArena } from "./module_cache.ts";
 import { sharedArena, type WasmArena } from "./memory.ts";
@@ -107,6 +108,16 @@ interface MatmulExports {
     ldb: number,
   ): void;
   gemvDot(out: number, mat: number, vec: number, rows: number, depth: number, ldm: number): void;
+  [rowsAxpy: `rowsAxpy${number}`]: (
+    out: number,
+    mat: number,
+    a: number,
+    cols: number,
+    depth: number,
+    ldm: number,
+    aRow: number,
+    aDepth: number,
+  ) => void;
   gemvAxpy(out: number, mat: number, vec: number, cols: number, depth: number, ldm: number): void;
 }
 
@@ -185,6 +196,10 @@ export function matmulWithConfig(
   const call: ProductCall = { config, exports, workspace, arena, aPtr, bPtr, cPtr, m, k, n, options };
   if (m === 1 || n === 1) {
     productWithVector(call, (options.accumulate ? MatmulFlags.accumulate : 0) | finalFlags);
+    return;
+  }
+  if (streamsRows(config, m, n, options)) {
+    productRowsStreaming(call, (options.accumulate ? MatmulFlags.accumulate : 0) | finalFlags);
     return;
   }
   if (fewRowsInPlace(config, m, k, n, options)) {
@@ -328,6 +343,26 @@ export function fewRowsInPlace(
   return m <= FEW_ROW_BLOCKS * config.mr && !options.transB && n >= nr &&
     n * bytes <= MAX_IN_PLACE_ROW_BYTES &&
     config.mr * k <= (config.mc + config.mr) * config.kc && k * nr <= config.kc * (config.nc + nr);
+}
+
+/** True when a product of 2–4 rows with a wide row-major B streams B row by row (`productRowsStreaming`). */
+export function streamsRows(config: MatmulConfig, m: number, n: number, options: MatmulOptions): boolean {
+  const bytes = config.precision === "f32" ? 4 : 8;
+  return m >= 2 && m <= MAX_AXPY_ROWS && !options.transB && n * bytes > MAX_IN_PLACE_ROW_BYTES;
+}
+
+/**
+ * A product of 2–4 rows with a wide row-major B (`rowsAxpy`): B streams row by row, read once, while blocks of
+ * the result rows stay in L1; then merged into C. Packing B for so few rows, or reading it in column strips,
+ * costs about twice as much (4×1024·1024×1024: 716 µs packed).
+ */
+function productRowsStreaming(call: ProductCall, flags: number): void {
+  const { config, exports, aPtr, bPtr, m, k, n, options } = call;
+  const bytes = config.precision === "f32" ? 4 : 8;
+  const y = resultBuffer(call, m * n * bytes);
+  const aRow = options.transA ? bytes : k * bytes, aDepth = options.transA ? m * bytes : bytes;
+  exports[`rowsAxpy${m}`](y, bPtr, aPtr, n, k, n * bytes, aRow, aDepth);
+  mergeResult(call, y, flags, n, 1);
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   matmulF64,
   type MatmulOptions,
   matmulWithConfig,
+  streamsRows,
 } from "../../../../backends/cpu/wasm/matmul.ts";
 import { WasmArena } from "../../../../backends/cpu/wasm/memory.ts";
 import { random } from "./_ulp.ts";
@@ -173,6 +174,21 @@ for (const precision of ["f32", "f64"] as const) {
         check({ m, k, n, precision, options: { transA, bias: true, relu: true } }, 17);
         check({ m, k, n, precision, options: { transA, scale: 2, addend: true } }, 18);
         check({ m, k, n, precision, options: { transA, accumulate: true, bias: true } }, 19);
+      }
+    }
+  });
+
+  Deno.test(`matmul ${precision} with 2–4 rows and a wide B streams B by rows, with every epilogue`, () => {
+    const shapes: [number, number, number][] = [[2, 37, 300], [3, 5, 1031], [4, 300, 260], [4, 1, 2049]];
+    const config = DEFAULT_MATMUL_CONFIGS[precision];
+    for (const [m, k, n] of shapes) {
+      assert.ok(streamsRows(config, m, n, {}), `${m}×${k}×${n} streams B`);
+      assert.equal(streamsRows(config, m, n, { transB: true }), false);
+      for (const transA of [false, true]) {
+        check({ m, k, n, precision, options: { transA } }, 20);
+        check({ m, k, n, precision, options: { transA, bias: true, relu: true } }, 21);
+        check({ m, k, n, precision, options: { transA, scale: -3, addend: true } }, 22);
+        check({ m, k, n, precision, options: { transA, accumulate: true, bias: true } }, 23);
       }
     }
   });

@@ -235,13 +235,6 @@ export function compileElementwise(
     inputPtrs: readonly number[],
     outShape: readonly number[],
     inputStrides: readonly (readonly number[])[],
-  ): void => {
-    if (inputPtrs.length !== kernel.inputDtypes.length) {
-      throw new RangeError(
-        `Kernel takes ${kernel.inputDtypes.length} inputs, got ${inputPtrs.length} pointers`,
-      );
-    }
-    prepare(outShape, inputStrides)(outPtr, inputPtrs);
-  };
+  ): void => prepare(outShape, inputStrides)(outPtr, inputPtrs);
   return { supported: true, run, prepare };
 }

@@ -56,14 +56,10 @@ export function forLoop(
   body: () => void,
 ): void {
   fn.i32Const(0).set(counter);
-  fn.block().loop();
-  fn.get(counter).get(limit).op(Op.i32_ge_s).brIf(1);
-  body();
-  fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
-  fn.end().end();
+  steppedLoop(fn, counter, step, () => fn.get(counter).get(limit).op(Op.i32_ge_s), body);
 }
 
-/** `while (counter + step <= limit) { body(); counter += step; }` */
+/** `while (counter + step <= limit) { body(); counter += step; }` (whole steps only; `counter` as it is). */
 export function whileFits(
   fn: FunctionBuilder,
   counter: number,
@@ -71,8 +67,26 @@ export function whileFits(
   step: number,
   body: () => void,
 ): void {
+  steppedLoop(
+    fn,
+    counter,
+    step,
+    () => fn.get(counter).i32Const(step).op(Op.i32_add).get(limit).op(Op.i32_gt_s),
+    body,
+  );
+}
+
+/** The loop both forms share: leave when `pushDone()` leaves true on the stack, else `body()` and step on. */
+function steppedLoop(
+  fn: FunctionBuilder,
+  counter: number,
+  step: number,
+  pushDone: () => void,
+  body: () => void,
+) {
   fn.block().loop();
-  fn.get(counter).i32Const(step).op(Op.i32_add).get(limit).op(Op.i32_gt_s).brIf(1);
+  pushDone();
+  fn.brIf(1);
   body();
   fn.get(counter).i32Const(step).op(Op.i32_add).set(counter).br(0);
   fn.end().end();
